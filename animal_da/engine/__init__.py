@@ -1,0 +1,9 @@
+"""Engine parts: hooks and the distributed set-up."""
+from .distributed import (DeviceAwareDistributedDataParallel,
+                          DeviceAwareSeparateDistributedDataParallel,
+                          prepare_distributed)
+from .hooks import CheckpointShapeCheckHook
+
+__all__ = ['DeviceAwareDistributedDataParallel',
+           'DeviceAwareSeparateDistributedDataParallel', 'prepare_distributed',
+           'CheckpointShapeCheckHook']

@@ -1,0 +1,47 @@
+"""Shared fixtures: a tiny generated dataset and config overrides that keep
+training runs to seconds."""
+import os
+import os.path as osp
+from typing import List
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+BASELINE = osp.join(
+    REPO, 'configs/baselines/td-hm_res18_synanimal-source-only_128x128_demo.py')
+
+
+def real_data_root() -> str:
+    """The shared real samples (``../shared/data/real`` beside the repo)."""
+    return os.environ.get('ANIMAL_DA_REAL_DATA',
+                          osp.join(REPO, '..', 'shared', 'data', 'real'))
+
+
+def fast_options(data_root: str, max_epochs: int = 1,
+                 batch_size: int = 8) -> List[str]:
+    """--cfg-options for a seconds-long run on ``data_root``."""
+    root = data_root.rstrip('/') + '/'
+    opts = [
+        f'train_cfg.max_epochs={max_epochs}', 'train_cfg.val_interval=1',
+        f'param_scheduler.1.T_max={max_epochs}',
+        f'param_scheduler.1.end={max_epochs}',
+        'default_hooks.checkpoint.interval=1',
+        'default_hooks.logger.interval=1',
+        f'train_dataloader.batch_size={batch_size}',
+        'model.head.deconv_out_channels=[32,32,32]',
+    ]
+    for split in ('train', 'val', 'test'):
+        opts += [f'{split}_dataloader.dataset.data_root={root}',
+                 f'{split}_dataloader.num_workers=0',
+                 f'{split}_dataloader.persistent_workers=False']
+    return opts
+
+
+@pytest.fixture(scope='session')
+def tiny_data(tmp_path_factory) -> str:
+    """16 images a train split (4 in val/test) at 96 px, all splits."""
+    from animal_da.datasets.synthetic import generate_dataset
+    root = str(tmp_path_factory.mktemp('data') / 'synanimal')
+    generate_dataset(root, 16, seed=0, img_size=96, nproc=1,
+                     show_progress=False)
+    return root

@@ -1,0 +1,99 @@
+"""tools/train.py, test.py, dist_train.sh: train, validate, resume, evaluate."""
+import glob
+import json
+import os
+import os.path as osp
+import shutil
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from conftest import BASELINE, REPO, fast_options
+
+sys.path.insert(0, osp.join(REPO, 'tools'))
+import test as test_tool  # noqa: E402
+import train as train_tool  # noqa: E402
+
+
+def _adam_steps(ckpt_path: str) -> int:
+    from animal_da.compat import trusted_checkpoints
+    from mmengine.runner.checkpoint import _load_checkpoint
+    with trusted_checkpoints([osp.dirname(ckpt_path)]):
+        ckpt = _load_checkpoint(ckpt_path, map_location='cpu')
+    steps = {int(s['step']) for s in ckpt['optimizer']['state'].values()}
+    assert len(steps) == 1
+    return steps.pop()
+
+
+def test_train_validate_resume(tiny_data, tmp_path):
+    work = str(tmp_path / 'run')
+    opts = fast_options(tiny_data, max_epochs=1)
+    train_tool.main([BASELINE, '--work-dir', work, '--cfg-options'] + opts)
+    ckpt1 = osp.join(work, 'epoch_1.pth')
+    assert osp.isfile(ckpt1)
+    iters_per_epoch = 2  # 16 images, batch 8
+    assert _adam_steps(ckpt1) == iters_per_epoch
+    # validation ran with both metrics
+    logs = glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json'))
+    assert logs
+    with open(logs[0]) as f:
+        records = [json.loads(line) for line in f]
+    val = [r for r in records if 'coco/AP' in r]
+    assert val and 'PCK' in val[0] and 'crop/PCK' in val[0]
+    assert 0.0 <= val[0]['PCK'] <= 1.0
+
+    # resume to a later epoch: optimizer state continues, not restarts
+    opts2 = fast_options(tiny_data, max_epochs=2)
+    train_tool.main([BASELINE, '--work-dir', work, '--resume',
+                     '--cfg-options'] + opts2)
+    ckpt2 = osp.join(work, 'epoch_2.pth')
+    assert _adam_steps(ckpt2) == 2 * iters_per_epoch
+
+    # explicit path inside the work_dir is trusted too; outside it is not
+    outside = str(tmp_path / 'copied.pth')
+    shutil.copy(ckpt1, outside)
+    from animal_da.compat import UntrustedCheckpointError
+    with pytest.raises(UntrustedCheckpointError, match='trust-checkpoint'):
+        train_tool.main([BASELINE, '--work-dir', work, '--resume', outside,
+                         '--cfg-options'] + opts2)
+    train_tool.main([BASELINE, '--work-dir', work, '--resume', outside,
+                     '--trust-checkpoint', '--cfg-options'] + opts2)
+
+    # tools/test.py: metrics file and dumped predictions
+    out = str(tmp_path / 'metrics.json')
+    dump = str(tmp_path / 'preds.pkl')
+    metrics = test_tool.main([BASELINE, ckpt2, '--work-dir', work, '--out',
+                              out, '--dump', dump, '--cfg-options'] + opts2)
+    assert 'coco/AP' in metrics and 'crop/PCK' in metrics
+    with open(out) as f:
+        assert json.load(f)['PCK'] == pytest.approx(metrics['PCK'])
+    assert osp.getsize(dump) > 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_dist_train_two_cpu_processes(tiny_data, tmp_path):
+    if not torch.distributed.is_available():
+        pytest.skip('torch.distributed is not available in this torch build')
+    work = str(tmp_path / 'dist')
+    env = dict(os.environ, PORT=str(_free_port()), PYTHON=sys.executable,
+               OMP_NUM_THREADS='1')
+    cmd = ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), BASELINE, '2',
+           '--work-dir', work, '--cfg-options'] + fast_options(
+               tiny_data, max_epochs=1, batch_size=4)
+    out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    # 16 images over 2 ranks at batch 4: 2 iterations each
+    assert osp.isfile(osp.join(work, 'epoch_1.pth'))
+    log = open(glob.glob(osp.join(work, '*', '*.log'))[0]).read()
+    assert 'Distributed launcher: pytorch' in log or 'distributed' in log
+    assert 'World size: 2' in log
+    assert 'Epoch(val)' in log

@@ -2,6 +2,7 @@
 training runs to seconds."""
 import os
 import os.path as osp
+import uuid
 from typing import List
 
 import pytest
@@ -21,7 +22,11 @@ def fast_options(data_root: str, max_epochs: int = 1,
                  batch_size: int = 8) -> List[str]:
     """--cfg-options for a seconds-long run on ``data_root``."""
     root = data_root.rstrip('/') + '/'
+    # unique names: mmengine keeps loggers and visualisers per name in the
+    # process, so several runs in one pytest process must not share them
+    run = uuid.uuid4().hex[:8]
     opts = [
+        f'experiment_name=run_{run}', f'visualizer.name=vis_{run}',
         f'train_cfg.max_epochs={max_epochs}', 'train_cfg.val_interval=1',
         f'param_scheduler.1.T_max={max_epochs}',
         f'param_scheduler.1.end={max_epochs}',
@@ -35,6 +40,14 @@ def fast_options(data_root: str, max_epochs: int = 1,
                  f'{split}_dataloader.num_workers=0',
                  f'{split}_dataloader.persistent_workers=False']
     return opts
+
+
+@pytest.fixture(autouse=True, scope='session')
+def mmpose_scope():
+    """Build registry objects in mmpose's scope, as configs do."""
+    import animal_da  # noqa: F401
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmpose')
 
 
 @pytest.fixture(scope='session')

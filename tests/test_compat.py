@@ -54,7 +54,7 @@ def test_mmengine_objects_need_trust(tmp_path):
     run = tmp_path / 'run'
     run.mkdir()
     path = run / 'epoch_1.pth'
-    torch.save({'message_hub': {'b': HistoryBuffer([1.0, 2.0])}}, path)
+    torch.save({'message_hub': {'b': HistoryBuffer([1.0, 2.0], [1, 1])}}, path)
     with pytest.raises(UntrustedCheckpointError):
         _load_checkpoint(str(path), map_location='cpu')
     with trusted_checkpoints([str(run)]):

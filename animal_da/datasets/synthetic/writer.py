@@ -35,11 +35,13 @@ SPLITS: Dict[str, Tuple[str, float]] = {
 GENERATOR_VERSION = 1
 
 
-def _ap10k_metainfo() -> dict:
+def ap10k_metainfo() -> dict:
     """AP-10K names, skeleton and flip pairs from mmpose's own metainfo."""
+    import mmpose
     from mmpose.datasets.datasets.utils import parse_pose_metainfo
-    return parse_pose_metainfo(
-        dict(from_file='configs/_base_/datasets/ap10k.py'))
+    return parse_pose_metainfo(dict(from_file=osp.join(
+        osp.dirname(mmpose.__file__), '.mim', 'configs', '_base_',
+        'datasets', 'ap10k.py')))
 
 
 def coco_categories(species: Optional[Sequence[str]] = None) -> List[dict]:
@@ -51,7 +53,7 @@ def coco_categories(species: Optional[Sequence[str]] = None) -> List[dict]:
     Returns:
         list[dict]: Categories with ``keypoints`` and 1-based ``skeleton``.
     """
-    meta = _ap10k_metainfo()
+    meta = ap10k_metainfo()
     names = [meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])]
     if tuple(names) != KEYPOINT_NAMES:
         raise RuntimeError('mmpose AP-10K keypoint names changed: '
@@ -94,7 +96,8 @@ def _check_out_dir(out_dir: str, overwrite: bool) -> str:
     try:
         os.makedirs(parent, exist_ok=True)
     except OSError as err:
-        raise PermissionError(f'cannot create {parent}: {err}') from err
+        raise PermissionError(f'cannot create output folder {parent} ({err}); '
+                              'choose another --out') from err
     if not os.access(parent, os.W_OK):
         raise PermissionError(f'output folder {parent} is not writable; '
                               'choose another --out')

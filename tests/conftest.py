@@ -9,7 +9,7 @@ import pytest
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BASELINE = osp.join(
-    REPO, 'configs/baselines/td-hm_res18_synanimal-source-only_128x128_demo.py')
+    REPO, 'configs/baselines/td-hm_res18_synanimal-source-only_96x96_demo.py')
 
 
 def real_data_root() -> str:
@@ -19,8 +19,15 @@ def real_data_root() -> str:
 
 
 def fast_options(data_root: str, max_epochs: int = 1,
-                 batch_size: int = 8) -> List[str]:
-    """--cfg-options for a seconds-long run on ``data_root``."""
+                 batch_size: int = 8, head: str = 'model.head',
+                 cosine: bool = True) -> List[str]:
+    """--cfg-options for a seconds-long run on ``data_root``.
+
+    Args:
+        head: Config path of the pose head (``model.pose_estimator.head`` in
+            teacher-student recipes).
+        cosine: The config's second lr scheduler is the base's cosine one.
+    """
     root = data_root.rstrip('/') + '/'
     # unique names: mmengine keeps loggers and visualisers per name in the
     # process, so several runs in one pytest process must not share them
@@ -28,13 +35,14 @@ def fast_options(data_root: str, max_epochs: int = 1,
     opts = [
         f'experiment_name=run_{run}', f'visualizer.name=vis_{run}',
         f'train_cfg.max_epochs={max_epochs}', 'train_cfg.val_interval=1',
-        f'param_scheduler.1.T_max={max_epochs}',
-        f'param_scheduler.1.end={max_epochs}',
         'default_hooks.checkpoint.interval=1',
         'default_hooks.logger.interval=1',
         f'train_dataloader.batch_size={batch_size}',
-        'model.head.deconv_out_channels=[32,32,32]',
+        f'{head}.deconv_out_channels=[32,32,32]',
     ]
+    if cosine:
+        opts += [f'param_scheduler.1.T_max={max_epochs}',
+                 f'param_scheduler.1.end={max_epochs}']
     for split in ('train', 'val', 'test'):
         opts += [f'{split}_dataloader.dataset.data_root={root}',
                  f'{split}_dataloader.num_workers=0',

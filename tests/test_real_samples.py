@@ -56,7 +56,7 @@ def test_real_subset_loads_and_runs(folder, dataset_type, ann_file,
     assert len(dataset) >= 2
     assert dataset.metainfo['num_keypoints'] == num_keypoints
     sample = dataset[0]
-    assert tuple(sample['inputs'].shape) == (3, 128, 128)
+    assert tuple(sample['inputs'].shape) == (3, 96, 96)
     model = _tiny_model(num_keypoints)
     model.dataset_meta = dataset.metainfo
     info = dataset.get_data_info(0)

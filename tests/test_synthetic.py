@@ -109,7 +109,7 @@ def test_loads_in_ap10k_dataset_and_gt_scores_ap_1(tiny_data):
              data_prefix=dict(img='images/'), test_mode=True,
              pipeline=cfg.val_pipeline))
     assert len(ds) == 4
-    assert ds[0]['inputs'].shape[-2:] == (128, 128)
+    assert ds[0]['inputs'].shape[-2:] == (96, 96)
     metric = CocoMetric(ann_file=ann)
     metric.dataset_meta = ds.metainfo
     with open(ann) as f:

@@ -21,7 +21,7 @@ from animal_da.apis.visualize import draw_predictions
 from animal_da.compat import trusted_checkpoints
 from animal_da.datasets.synthetic import ensure_dataset
 
-CONFIG = 'configs/baselines/td-hm_res18_synanimal-source-only_128x128_demo.py'
+CONFIG = 'configs/baselines/td-hm_res18_synanimal-source-only_96x96_demo.py'
 
 
 def data_options(root: str) -> List[str]:
@@ -76,7 +76,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         cfg_path, ckpt_path, osp.join(args.data, 'annotations',
                                       'target_test.json'),
         osp.join(args.data, 'images'),
-        osp.join(args.work_dir, 'predictions_target.jpg'))
+        osp.join(args.work_dir, 'predictions_target.png'))
     for style, res in metrics.items():
         logger.info(f'{style:>9} style: AP {100 * res["coco/AP"]:.1f}  '
                     f'PCK@0.05 (bbox) {100 * res["PCK"]:.1f}  '

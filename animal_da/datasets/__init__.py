@@ -1,2 +1,6 @@
 """Datasets, transforms and the synthetic animal generator."""
 from . import synthetic  # noqa: F401
+from .semi_pose import SemiPoseDataset
+from .transforms import *  # noqa: F401,F403
+
+__all__ = ['SemiPoseDataset']

@@ -2,8 +2,8 @@
 from .distributed import (DeviceAwareDistributedDataParallel,
                           DeviceAwareSeparateDistributedDataParallel,
                           prepare_distributed)
-from .hooks import CheckpointShapeCheckHook
+from .hooks import *  # noqa: F401,F403
 
 __all__ = ['DeviceAwareDistributedDataParallel',
            'DeviceAwareSeparateDistributedDataParallel', 'prepare_distributed',
-           'CheckpointShapeCheckHook']
+           ]

@@ -1,4 +1,10 @@
 """Hooks: the time-dependent parts of training recipes."""
 from .checkpoint_check import CheckpointShapeCheckHook
+from .collapse_guard import TeacherCollapseGuardHook
+from .ema_teacher import EMATeacherHook
+from .schedules import (Constant, CosineRampDown, LinearRamp,
+                        ScheduledValuesHook, SigmoidRampUp)
 
-__all__ = ['CheckpointShapeCheckHook']
+__all__ = ['CheckpointShapeCheckHook', 'TeacherCollapseGuardHook',
+           'EMATeacherHook', 'Constant', 'CosineRampDown', 'LinearRamp',
+           'ScheduledValuesHook', 'SigmoidRampUp']

@@ -27,9 +27,10 @@ custom_hooks = [
 env_cfg = dict(mp_cfg=dict(mp_start_method='fork', opencv_num_threads=1))
 randomness = dict(seed=0)
 
-# model: ResNet-18 with a light deconvolution head, 128x128 in, 32x32 out
+# model: ResNet-18 with a light deconvolution head, 96x96 in, 24x24 out
+# (about 45 training images/s on 2 CPU cores)
 codec = dict(
-    type='MSRAHeatmap', input_size=(128, 128), heatmap_size=(32, 32), sigma=1)
+    type='MSRAHeatmap', input_size=(96, 96), heatmap_size=(24, 24), sigma=1)
 model = dict(
     backbone=dict(_delete_=True, type='ResNet', depth=18, init_cfg=None),
     head=dict(in_channels=512, deconv_out_channels=(128, 128, 128),

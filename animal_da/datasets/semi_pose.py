@@ -1,0 +1,187 @@
+"""COCO-style keypoint datasets with labelled, unlabelled and pseudo-labelled
+instances (scarce-label and domain-adaptation training)."""
+import json
+import os.path as osp
+from typing import List, Optional, Sequence
+
+import numpy as np
+from mmengine.logging import MMLogger
+from mmpose.datasets.datasets.base import BaseCocoStyleDataset
+from mmpose.registry import DATASETS
+
+
+def _read_id_list(path: str) -> List[int]:
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'image-id list {path} not found')
+    with open(path) as f:
+        ids = json.load(f)
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        raise ValueError(f'{path} must hold a JSON list of image ids')
+    return ids
+
+
+@DATASETS.register_module()
+class SemiPoseDataset(BaseCocoStyleDataset):
+    """A COCO keypoint file seen as labelled, unlabelled or both.
+
+    mmpose's COCO-style datasets drop instances without keypoints; this one
+    keeps every instance with a valid box, so bbox-only files work as
+    unlabelled pools. Unlabelled instances keep their box; their keypoints,
+    if the file has them, move to ``hidden_keypoints`` (for measuring pseudo
+    labels, never for training) and their visibility becomes zero.
+
+    Args:
+        role (str): ``all`` (labelled and unlabelled instances), ``labelled``
+            or ``unlabelled``.
+        labelled (dict, optional): Which images are labelled. ``None``: every
+            instance that has keypoints. ``dict(per_category=N, seed=S)``: N
+            images per category, drawn with seed S. ``dict(image_ids_file=P)``:
+            the image ids in the JSON list P (ScarceNet's lists).
+            ``dict(supercategories=[...])``: images of these families (the
+            transfer setting). ``dict(none=True)``: nothing is labelled.
+        category_names (Sequence[str], optional): Keep only instances of
+            these categories (e.g. test on one species).
+        pseudo_labels (dict, optional): ``dict(file=P, filter=...)``: a COCO
+            keypoint results file from ``tools/pseudo_label.py`` (matched by
+            annotation ``id``) whose keypoints replace the labels of
+            unlabelled instances; ``filter`` (default a global percentile
+            filter keeping 60 %) turns per-keypoint scores into visibility.
+        **kwargs: As for mmpose's ``BaseCocoStyleDataset`` (``ann_file``,
+            ``data_root``, ``pipeline``, ``metainfo``...).
+    """
+    METAINFO: dict = dict(from_file='configs/_base_/datasets/ap10k.py')
+
+    def __init__(self,
+                 *args,
+                 role: str = 'all',
+                 labelled: Optional[dict] = None,
+                 category_names: Optional[Sequence[str]] = None,
+                 pseudo_labels: Optional[dict] = None,
+                 **kwargs):
+        if role not in ('all', 'labelled', 'unlabelled'):
+            raise ValueError(f'role must be all, labelled or unlabelled, '
+                             f'got {role!r}')
+        self.role = role
+        self.labelled_cfg = labelled
+        self.category_names = category_names
+        self.pseudo_label_cfg = pseudo_labels
+        super().__init__(*args, **kwargs)
+
+    def parse_data_info(self, raw_data_info: dict) -> Optional[dict]:
+        """Parse an instance, keeping bbox-only ones."""
+        ann = raw_data_info['raw_ann_info']
+        if 'bbox' not in ann:
+            return None
+        if 'keypoints' not in ann:
+            k = self.metainfo['num_keypoints']
+            ann = dict(ann, keypoints=[0.] * (3 * k), num_keypoints=0)
+            raw_data_info = dict(raw_data_info, raw_ann_info=ann)
+        info = super().parse_data_info(raw_data_info)
+        info['has_keypoints'] = bool(
+            np.any(info['keypoints_visible'] > 0))
+        return info
+
+    @staticmethod
+    def _is_valid_box(info: dict) -> bool:
+        if info.get('iscrowd'):
+            return False
+        w, h = info['bbox'][0][2:4] - info['bbox'][0][:2]
+        return w > 0 and h > 0
+
+    def _labelled_image_ids(self, instances: List[dict]) -> Optional[set]:
+        """Image ids whose instances keep their labels (None: all)."""
+        cfg = self.labelled_cfg
+        if cfg is None:
+            return None
+        if cfg.get('none'):
+            return set()
+        if 'image_ids_file' in cfg:
+            return set(_read_id_list(cfg['image_ids_file']))
+        cats = {c['id']: c for c in self._metainfo.get('CLASSES', [])}
+        if 'supercategories' in cfg:
+            fams = set(cfg['supercategories'])
+            return {i['img_id'] for i in instances
+                    if cats.get(int(i['category_id']), {}).get(
+                        'supercategory') in fams}
+        if 'per_category' in cfg:
+            n, rng = int(cfg['per_category']), np.random.default_rng(
+                cfg.get('seed', 0))
+            by_cat: dict = {}
+            for i in instances:
+                if i['has_keypoints']:
+                    by_cat.setdefault(int(i['category_id']), set()).add(
+                        i['img_id'])
+            chosen = set()
+            for cat in sorted(by_cat):
+                ids = sorted(by_cat[cat])
+                chosen.update(ids[j] for j in rng.permutation(len(ids))[:n])
+            return chosen
+        raise ValueError(f'unknown labelled setting {cfg}; use per_category, '
+                         'image_ids_file, supercategories or none')
+
+    def _get_topdown_data_infos(self, instance_list: List[dict]) -> List[dict]:
+        """Assign roles, hide unlabelled keypoints, apply pseudo labels."""
+        logger = MMLogger.get_current_instance()
+        instances = [i for i in instance_list if self._is_valid_box(i)]
+        if self.category_names is not None:
+            names = {c['id']: c['name']
+                     for c in self._metainfo.get('CLASSES', [])}
+            unknown = set(self.category_names) - set(names.values())
+            if unknown:
+                raise ValueError(f'{self.ann_file} has no categories '
+                                 f'{sorted(unknown)}; it has '
+                                 f'{sorted(names.values())}')
+            instances = [i for i in instances if names.get(
+                int(i['category_id'])) in self.category_names]
+        labelled_ids = self._labelled_image_ids(instances)
+        for info in instances:
+            labelled = info['has_keypoints'] and (
+                labelled_ids is None or info['img_id'] in labelled_ids)
+            info['is_labelled'] = labelled
+            if not labelled:
+                info['hidden_keypoints'] = info['keypoints'].copy()
+                info['hidden_keypoints_visible'] = \
+                    info['keypoints_visible'].copy()
+                info['keypoints_visible'] = np.zeros_like(
+                    info['keypoints_visible'])
+        if self.pseudo_label_cfg:
+            self._apply_pseudo_labels(instances)
+        kept = [i for i in instances
+                if self.role == 'all' or (self.role == 'labelled') ==
+                i['is_labelled']]
+        n_lab = sum(i['is_labelled'] for i in kept)
+        logger.info(f'{self.__class__.__name__} {self.ann_file}: '
+                    f'{len(kept)} instances ({n_lab} labelled, '
+                    f'{len(kept) - n_lab} unlabelled), role={self.role}')
+        if not kept:
+            raise ValueError(
+                f'{self.ann_file} gives no {self.role} instances with '
+                f'labelled={self.labelled_cfg}; check the split settings')
+        return kept
+
+    def _apply_pseudo_labels(self, instances: List[dict]) -> None:
+        """Overlay pseudo labels (matched by annotation id)."""
+        from animal_da.models.pseudo_labels import (build_filter,
+                                                    load_pseudo_labels)
+        cfg = dict(self.pseudo_label_cfg)
+        labels = load_pseudo_labels(cfg['file'])
+        targets = [i for i in instances if not i['is_labelled']]
+        found = [i for i in targets if int(i['id']) in labels]
+        if not found:
+            raise ValueError(f'pseudo-label file {cfg["file"]} matches none '
+                             f'of the unlabelled instances of '
+                             f'{self.ann_file} (matched by annotation id)')
+        scores = np.stack([labels[int(i['id'])][:, 2] for i in found])
+        filt = build_filter(cfg.get(
+            'filter', dict(type='GlobalPercentileFilter', percentile=0.4)))
+        keep = filt(scores)
+        for info, kp, mask in zip(found, [labels[int(i['id'])]
+                                          for i in found], keep):
+            info['keypoints'] = kp[None, :, :2].astype(np.float32)
+            info['keypoints_visible'] = mask[None].astype(np.float32)
+            info['pseudo_scores'] = kp[None, :, 2].astype(np.float32)
+            info['has_pseudo_label'] = True
+        MMLogger.get_current_instance().info(
+            f'pseudo labels from {cfg["file"]}: {len(found)} of '
+            f'{len(targets)} unlabelled instances, {keep.mean():.1%} of '
+            'keypoints kept by the filter')

@@ -1,0 +1,4 @@
+"""Heads."""
+from .per_joint_head import PerJointHeatmapHead
+
+__all__ = ['PerJointHeatmapHead']

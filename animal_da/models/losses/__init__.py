@@ -1,0 +1,4 @@
+"""Losses."""
+from .joints_mse import JointsMSELoss
+
+__all__ = ['JointsMSELoss']

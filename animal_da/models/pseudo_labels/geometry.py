@@ -1,0 +1,146 @@
+"""View geometry in pure torch: move keypoints between the image and the
+views of one instance, decode and render heatmaps.
+
+A view is described by the 2x3 matrix ``view_affine`` that maps original
+image pixels to the view's input pixels, with the horizontal mirror of a
+flipped view folded in, and by ``flip``: in a flipped view, keypoint channels
+are also swapped by ``flip_indices`` (mmpose's ``RandomFlip`` relabels a
+mirrored left eye as the right eye). ``RecordViewGeometry`` writes both into
+each view's metainfo.
+"""
+from typing import Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+
+
+def _affine(kpts: torch.Tensor, mat: torch.Tensor) -> torch.Tensor:
+    """Apply (B, 2, 3) matrices to (B, K, 2) points."""
+    return kpts @ mat[:, :, :2].transpose(1, 2) + mat[:, None, :, 2]
+
+
+def invert_affine(mat: torch.Tensor) -> torch.Tensor:
+    """Invert (B, 2, 3) affine matrices."""
+    full = torch.cat([mat, mat.new_tensor([0., 0., 1.]).expand(
+        mat.shape[0], 1, 3)], dim=1)
+    return torch.linalg.inv(full)[:, :2]
+
+
+def _swap(kpts: torch.Tensor, flip: torch.Tensor,
+          flip_indices: Sequence[int]) -> torch.Tensor:
+    """Swap left/right channels of the flipped samples."""
+    idx = torch.as_tensor(list(flip_indices), device=kpts.device)
+    swapped = kpts.index_select(1, idx)
+    shape = (-1, ) + (1, ) * (kpts.dim() - 1)
+    return torch.where(flip.view(shape), swapped, kpts)
+
+
+def image_to_view(kpts: torch.Tensor, view_affine: torch.Tensor,
+                  flip: torch.Tensor,
+                  flip_indices: Sequence[int]) -> torch.Tensor:
+    """Image keypoints (B, K, 2) to a view's input pixels, channels swapped
+    where the view is flipped."""
+    return _swap(_affine(kpts, view_affine), flip, flip_indices)
+
+
+def view_to_image(kpts: torch.Tensor, view_affine: torch.Tensor,
+                  flip: torch.Tensor,
+                  flip_indices: Sequence[int]) -> torch.Tensor:
+    """A view's keypoints (B, K, 2, input pixels) back to the image."""
+    return _affine(_swap(kpts, flip, flip_indices),
+                   invert_affine(view_affine))
+
+
+def swap_channels(values: torch.Tensor, flip: torch.Tensor,
+                  flip_indices: Sequence[int]) -> torch.Tensor:
+    """Swap per-keypoint values (B, K, ...) of flipped samples."""
+    return _swap(values, flip, flip_indices)
+
+
+def decode_argmax(heatmaps: torch.Tensor
+                  ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Integer argmax of (B, K, H, W) heatmaps.
+
+    Returns:
+        tuple: locations (B, K, 2) as (x, y) heatmap pixels, and maxima
+        (B, K).
+    """
+    b, k, h, w = heatmaps.shape
+    vals, idx = heatmaps.flatten(2).max(dim=2)
+    xy = torch.stack([idx % w, torch.div(idx, w, rounding_mode='floor')],
+                     dim=-1).to(heatmaps.dtype)
+    return xy, vals
+
+
+def render_gaussian(kpts: torch.Tensor, weights: torch.Tensor, sigma: float,
+                    size: Tuple[int, int],
+                    mode: str = 'hrnet') -> Tuple[torch.Tensor, torch.Tensor]:
+    """Render Gaussian targets at heatmap keypoints.
+
+    Args:
+        kpts (Tensor): (B, K, 2) keypoints in heatmap pixels.
+        weights (Tensor): (B, K) weights; kept where the Gaussian window
+            overlaps the map, zeroed elsewhere.
+        sigma (float): Gaussian sigma in heatmap pixels.
+        size (tuple): Heatmap (W, H).
+        mode (str): ``hrnet``: centre rounded to the pixel ``int(x + 0.5)``
+            and a ``6 sigma + 1`` window, as mmpose's ``MSRAHeatmap`` and the
+            HRNet code; ``untruncated``: exact centre, no window.
+
+    Returns:
+        tuple: heatmaps (B, K, H, W) and weights (B, K).
+    """
+    w, h = size
+    xs = torch.arange(w, device=kpts.device, dtype=kpts.dtype)
+    ys = torch.arange(h, device=kpts.device, dtype=kpts.dtype)
+    if mode == 'hrnet':
+        mu = torch.floor(kpts + 0.5)
+        radius = 3 * sigma
+        inside = ((mu[..., 0] + radius >= 0) & (mu[..., 0] - radius < w) &
+                  (mu[..., 1] + radius >= 0) & (mu[..., 1] - radius < h))
+    elif mode == 'untruncated':
+        mu = kpts
+        inside = torch.ones_like(weights, dtype=torch.bool)
+    else:
+        raise ValueError(f'unknown render mode {mode!r}')
+    gx = torch.exp(-(xs - mu[..., 0:1])**2 / (2 * sigma**2))
+    gy = torch.exp(-(ys - mu[..., 1:2])**2 / (2 * sigma**2))
+    heat = gy[..., :, None] * gx[..., None, :]
+    if mode == 'hrnet':
+        win_x = (xs - mu[..., 0:1]).abs() <= radius
+        win_y = (ys - mu[..., 1:2]).abs() <= radius
+        heat = heat * (win_y[..., :, None] & win_x[..., None, :])
+    weights = weights * inside
+    return heat * (weights > 0)[..., None, None], weights
+
+
+def warp_heatmaps(heatmaps: torch.Tensor, src_to_dst: torch.Tensor,
+                  flip_dst: Optional[torch.Tensor] = None,
+                  flip_indices: Optional[Sequence[int]] = None
+                  ) -> torch.Tensor:
+    """Warp soft heatmaps from one view to another with ``grid_sample``.
+
+    Args:
+        heatmaps (Tensor): (B, K, H, W) in the source view.
+        src_to_dst (Tensor): (B, 2, 3) heatmap-pixel affine source -> dest.
+        flip_dst (Tensor, optional): (B, ) samples whose source and
+            destination views differ in flip (their channels are swapped).
+        flip_indices (Sequence[int], optional): Channel swap order.
+
+    Returns:
+        Tensor: (B, K, H, W) heatmaps in the destination view.
+    """
+    b, k, h, w = heatmaps.shape
+    dst_to_src = invert_affine(src_to_dst)
+    # pixel coordinates -> normalised [-1, 1] (align_corners=True)
+    norm = heatmaps.new_tensor([[2. / (w - 1), 0, -1], [0, 2. / (h - 1), -1],
+                                [0, 0, 1]])
+    denorm = torch.linalg.inv(norm)
+    full = torch.cat([dst_to_src, heatmaps.new_tensor(
+        [0., 0., 1.]).expand(b, 1, 3)], dim=1)
+    theta = (norm @ full @ denorm)[:, :2]
+    grid = F.affine_grid(theta, (b, k, h, w), align_corners=True)
+    out = F.grid_sample(heatmaps, grid, align_corners=True)
+    if flip_dst is not None:
+        out = _swap(out, flip_dst, flip_indices)
+    return out

@@ -1,0 +1,36 @@
+"""Every shipped config parses and builds its model and datasets' types."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from conftest import REPO
+
+CONFIGS = sorted(
+    f for f in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
+                         recursive=True) if '/_base_/' not in f)
+
+
+@pytest.mark.parametrize('path', CONFIGS,
+                         ids=[osp.relpath(c, REPO) for c in CONFIGS])
+def test_config_builds(path):
+    from mmpose.registry import DATASETS, MODELS, TRANSFORMS
+    cfg = Config.fromfile(path)
+    assert cfg.default_scope == 'mmpose'
+    assert 'animal_da' in cfg.custom_imports['imports']
+    model_cfg = cfg.model.copy()
+    # no downloads: drop pretrained weights before building
+    for m in (model_cfg, model_cfg.get('pose_estimator', {})):
+        if 'init_cfg' in m:
+            m.pop('init_cfg')
+        if 'backbone' in m:
+            m['backbone'].pop('init_cfg', None)
+    model = MODELS.build(model_cfg)
+    assert model is not None
+    ds = cfg.train_dataloader.dataset
+    while 'dataset' in ds:
+        ds = ds.dataset
+    assert DATASETS.get(ds.type) is not None
+    for step in ds.pipeline:
+        assert TRANSFORMS.get(step.type) is not None, step.type

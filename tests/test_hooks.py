@@ -1,0 +1,65 @@
+"""EMA teacher warm start and scheduled values."""
+from types import SimpleNamespace
+
+import pytest
+import torch
+from torch import nn
+
+from animal_da.engine.hooks import (CosineRampDown, EMATeacherHook,
+                                    LinearRamp, ScheduledValuesHook,
+                                    SigmoidRampUp)
+
+
+class _TS(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.student, self.teacher = nn.Linear(2, 2), nn.Linear(2, 2)
+        self.scheduled = {}
+
+
+def _runner(model, it=0, epoch=0):
+    from mmengine.logging import MessageHub
+    return SimpleNamespace(model=model, iter=it, epoch=epoch,
+                           message_hub=MessageHub.get_instance('hooktest'))
+
+
+def test_ema_warm_start_copies_then_averages():
+    model = _TS()
+    hook = EMATeacherHook(decay=0.9)
+    hook.before_train(_runner(model))
+    hook.after_train_iter(_runner(model, it=0), 0)
+    assert torch.equal(model.teacher.weight, model.student.weight)
+    before = model.teacher.weight.clone()
+    with torch.no_grad():
+        model.student.weight.add_(1.0)
+    # t=1: decay min(1 - 1/2, 0.9) = 0.5
+    hook.after_train_iter(_runner(model, it=1), 1)
+    assert torch.allclose(model.teacher.weight, before + 0.5)
+    with torch.no_grad():
+        model.student.weight.add_(1.0)
+    before = model.teacher.weight.clone()
+    hook.after_train_iter(_runner(model, it=100), 100)  # decay 0.9
+    assert torch.allclose(model.teacher.weight,
+                          0.9 * before + 0.1 * model.student.weight)
+
+
+def test_ema_hook_checks_its_contract():
+    with pytest.raises(AttributeError, match='model.teacher'):
+        EMATeacherHook().before_train(_runner(nn.Linear(1, 1)))
+
+
+def test_curves():
+    ramp = SigmoidRampUp(length=10, max=2.0)
+    assert ramp(0) == pytest.approx(2.0 * torch.exp(torch.tensor(-5.)).item())
+    assert ramp(10) == ramp(50) == 2.0
+    down = CosineRampDown(length=30, min=0.8, max=1.0)
+    assert down(0) == 1.0 and down(30) == 0.8 and 0.8 < down(5) < 1.0
+    assert LinearRamp(2, 4, 0., 1.)(3) == 0.5
+
+
+def test_scheduled_values_hook():
+    model = _TS()
+    hook = ScheduledValuesHook(values=dict(w=dict(type='LinearRamp', begin=0,
+                                                  end=10, end_value=5.0)))
+    hook.before_train_iter(_runner(model, epoch=4), 0)
+    assert model.scheduled['w'] == pytest.approx(2.0)

@@ -1,0 +1,136 @@
+"""Scarce-labels benchmark: labelled-only vs ScarceNet on the generated
+`real`-style animals with a few labels per species.
+
+Per seed: stage 1 (= labelled-only) trains on the labelled images; its final
+weights are exported, pseudo-label the unlabelled pool by TTA (precision and
+recall against the hidden labels are measured), and ScarceNet (stage 2)
+trains from them. Both are evaluated on ``target_test`` with their final
+weights. Prints a table and one JSON line, also written to
+``docs/benchmarks/scarce_labels_<preset>.json``.
+
+Example:
+    python tools/bench/scarce_labels.py --preset cpu-small
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+import time
+from typing import Dict, List, Optional
+
+import numpy as np
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _common import REPO, machine, run_one, summarise, table  # noqa: E402
+
+from animal_da.apis import export_pose_model  # noqa: E402
+from animal_da.apis.pseudo_label import (generate_pseudo_labels,  # noqa
+                                         pseudo_label_quality)
+from animal_da.compat import trusted_checkpoints  # noqa: E402
+from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
+from animal_da.utils import dump_json_atomic  # noqa: E402
+
+STAGE1 = 'configs/scarcenet/td-hm_res18_synanimal-real-5shot_96x96_demo.py'
+STAGE2 = ('configs/scarcenet/'
+          'scarcenet_res18_synanimal-real-5shot_96x96_demo.py')
+PRESETS: Dict[str, dict] = {
+    'cpu-small': dict(num_images=2000, stage1_epochs=10, stage2_epochs=3,
+                      repeat=20, batch_size=32, tta=3, seeds=[0, 1],
+                      ramp=(1, 2)),
+    'gpu': dict(num_images=10000, stage1_epochs=60, stage2_epochs=40,
+                repeat=20, batch_size=64, tta=5, seeds=[0, 1, 2],
+                ramp=(3, 8)),
+}
+PL_FILTER = dict(type='GlobalPercentileFilter', percentile=0.4)
+
+
+def run_seed(preset: dict, data: str, work: str, seed: int,
+             logger) -> tuple:
+    """Labelled-only, pseudo labels, ScarceNet for one seed."""
+    root = data.rstrip('/') + '/'
+    s1 = run_one(STAGE1, data, osp.join(work, f'labelled_only_seed{seed}'),
+                 preset['stage1_epochs'], preset['batch_size'], seed,
+                 [f'train_dataloader.dataset.times={preset["repeat"]}'],
+                 train_key='train_dataloader.dataset.dataset')
+    logger.info(f'labelled_only seed {seed}: {s1}')
+    s1_work = osp.dirname(s1['checkpoint'])
+    with trusted_checkpoints([s1_work]):
+        _, plain = export_pose_model(osp.join(REPO, STAGE1), s1['checkpoint'],
+                                     osp.join(s1_work, 'exported'))
+    cfg = Config.fromfile(osp.join(REPO, STAGE1))
+    cfg.pseudo_label_dataset.data_root = root
+    cfg_file = osp.join(s1_work, 'stage1_for_pseudo_labels.py')
+    cfg.dump(cfg_file)
+    pl_file = osp.join(s1_work, 'pseudo_labels.json')
+    start = time.perf_counter()
+    generate_pseudo_labels(cfg_file, plain, pl_file,
+                           num_transforms=preset['tta'], seed=seed)
+    pl_s = time.perf_counter() - start
+    from mmpose.registry import DATASETS
+    pool = DATASETS.build(dict(cfg.pseudo_label_dataset, pipeline=[]))
+    quality = pseudo_label_quality(pl_file, pool, PL_FILTER)
+    logger.info(f'pseudo labels seed {seed} ({pl_s:.0f} s): {quality}')
+    c_len, s_len = preset['ramp']
+    s2 = run_one(STAGE2, data, osp.join(work, f'scarcenet_seed{seed}'),
+                 preset['stage2_epochs'], preset['batch_size'], seed, [
+                     f'stage1_checkpoint={plain}',
+                     f'model.init_cfg.checkpoint={plain}',
+                     f'train_dataloader.dataset.pseudo_labels.file={pl_file}',
+                     f'custom_hooks.3.values.consistency_weight.length={c_len}',
+                     f'custom_hooks.3.values.small_loss_rate.length={s_len}',
+                 ], cosine=False)
+    logger.info(f'scarcenet seed {seed}: {s2}')
+    return s1, s2, dict(quality, seconds=pl_s)
+
+
+def main(argv: Optional[List[str]] = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--preset', choices=sorted(PRESETS),
+                        default='cpu-small')
+    parser.add_argument('--seeds', nargs='+', type=int)
+    parser.add_argument('--data', default='data/synanimal')
+    parser.add_argument('--work-dir', default='work_dirs/bench')
+    parser.add_argument('--out')
+    args = parser.parse_args(argv)
+    preset = PRESETS[args.preset]
+    seeds = args.seeds or preset['seeds']
+    logger = MMLogger.get_instance('animal_da_bench')
+    t0 = time.perf_counter()
+    meta = ensure_dataset(args.data, preset['num_images'], seed=0, nproc=2)
+    work = osp.join(args.work_dir, f'scarce_labels_{args.preset}')
+    lab, scn, pls = [], [], []
+    for seed in seeds:
+        s1, s2, q = run_seed(preset, args.data, work, seed, logger)
+        lab.append(s1)
+        scn.append(s2)
+        pls.append(q)
+    rows = [summarise('labelled_only', seeds, lab),
+            summarise('scarcenet', seeds, scn)]
+    rows[1]['pseudo_labels'] = {
+        k: round(float(np.mean([q[k] for q in pls])), 1)
+        for k in ('precision', 'recall', 'kept')}
+    plain_ips = rows[0]['train_images_per_s']
+    scn_ips = rows[1]['train_images_per_s']
+    result = dict(
+        bench='scarce_labels', preset=args.preset, machine=machine(),
+        data=meta, labels_per_species=5, rows=rows,
+        teacher_student_cost=dict(
+            plain_images_per_s=plain_ips, scarcenet_images_per_s=scn_ips,
+            extra_time_per_image=round(plain_ips / scn_ips - 1, 3)),
+        ap_gain=round(rows[1]['ap']['mean'] - rows[0]['ap']['mean'], 2),
+        ap_spread=max(rows[0]['ap']['std'], rows[1]['ap']['std']),
+        total_minutes=round((time.perf_counter() - t0) / 60, 1))
+    out = args.out or osp.join(REPO, 'docs', 'benchmarks',
+                               f'scarce_labels_{args.preset}.json')
+    dump_json_atomic(result, out, indent=2)
+    logger.info('\n' + table(rows))
+    logger.info(f'pseudo labels: {rows[1]["pseudo_labels"]}; cost: '
+                f'{result["teacher_student_cost"]}; written to {out}')
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == '__main__':
+    main()

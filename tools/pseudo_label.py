@@ -1,0 +1,51 @@
+"""Write TTA pseudo labels (COCO keypoint results with per-keypoint scores)
+for the unlabelled instances named by a config.
+
+Resumable: rerun the same command after an interruption.
+
+Example:
+    python tools/pseudo_label.py CONFIG CHECKPOINT --out work_dirs/pl.json
+"""
+import argparse
+import os.path as osp
+import sys
+from typing import List, Optional
+
+from mmengine.config import Config
+
+import animal_da  # noqa: F401
+from animal_da.apis.pseudo_label import generate_pseudo_labels
+from animal_da.compat import trusted_checkpoints
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='config of the (stage-1) model')
+    parser.add_argument('checkpoint', help='its checkpoint')
+    parser.add_argument('--out', required=True, help='output JSON file')
+    parser.add_argument('--num-transforms', type=int, default=5,
+                        help='TTA views, the identity included')
+    parser.add_argument('--no-flip', action='store_true')
+    parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--work-dir', help="the model's run folder (its "
+                        'checkpoints are trusted)')
+    parser.add_argument('--trust-checkpoint', action='store_true')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> str:
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    with trusted_checkpoints([work_dir], trust_all=args.trust_checkpoint):
+        return generate_pseudo_labels(
+            args.config, args.checkpoint, args.out,
+            num_transforms=args.num_transforms, flip=not args.no_flip,
+            batch_size=args.batch_size, seed=args.seed, device=args.device)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])

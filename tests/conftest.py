@@ -20,13 +20,15 @@ def real_data_root() -> str:
 
 def fast_options(data_root: str, max_epochs: int = 1,
                  batch_size: int = 8, head: str = 'model.head',
-                 cosine: bool = True) -> List[str]:
+                 cosine: bool = True,
+                 train_key: str = 'train_dataloader.dataset') -> List[str]:
     """--cfg-options for a seconds-long run on ``data_root``.
 
     Args:
         head: Config path of the pose head (``model.pose_estimator.head`` in
             teacher-student recipes).
         cosine: The config's second lr scheduler is the base's cosine one.
+        train_key: Config path of the train dataset that takes data_root.
     """
     root = data_root.rstrip('/') + '/'
     # unique names: mmengine keeps loggers and visualisers per name in the
@@ -43,9 +45,11 @@ def fast_options(data_root: str, max_epochs: int = 1,
     if cosine:
         opts += [f'param_scheduler.1.T_max={max_epochs}',
                  f'param_scheduler.1.end={max_epochs}']
+    opts.append(f'{train_key}.data_root={root}')
     for split in ('train', 'val', 'test'):
-        opts += [f'{split}_dataloader.dataset.data_root={root}',
-                 f'{split}_dataloader.num_workers=0',
+        if split != 'train':
+            opts.append(f'{split}_dataloader.dataset.data_root={root}')
+        opts += [f'{split}_dataloader.num_workers=0',
                  f'{split}_dataloader.persistent_workers=False']
     return opts
 

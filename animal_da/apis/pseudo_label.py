@@ -92,9 +92,14 @@ def generate_pseudo_labels(config: str,
     """
     from mmpose.apis import init_model
     from mmpose.models.utils.tta import flip_heatmaps
+    from mmpose.structures import PoseDataSample
     from mmpose.structures.bbox import get_warp_matrix
+    from mmengine.runner.checkpoint import load_checkpoint
     cfg = Config.fromfile(config)
-    model = init_model(cfg, checkpoint, device=device)
+    model = init_model(cfg, None, device=device)
+    # strict: a model that does not match its checkpoint must not label data
+    load_checkpoint(model, checkpoint, map_location=device, strict=True,
+                    logger='current')
     dataset = _pseudo_label_dataset(cfg, dataset_cfg)
     decoder = model.head.decoder
     in_w, in_h = (int(v) for v in decoder.input_size)
@@ -109,15 +114,22 @@ def generate_pseudo_labels(config: str,
         with open(partial) as f:
             entries = json.load(f)['annotations']
     done = {e['id'] for e in entries}
-    todo = [i for i in range(len(dataset))
-            if int(dataset.get_data_info(i)['id']) not in done]
+    # fixed chunks of the dataset order: a resumed run forms the same batches
+    # as an uninterrupted one, so its output is identical
+    ids = [int(dataset.get_data_info(i)['id']) for i in range(len(dataset))]
+    chunks = [list(range(s, min(s + batch_size, len(ids))))
+              for s in range(0, len(ids), batch_size)]
+    chunks = [c for c in chunks if not all(ids[i] in done for i in c)]
     logger = MMLogger.get_current_instance()
     logger.info(f'pseudo labels: {len(dataset)} instances, {len(done)} '
                 f'already done, T={num_transforms}, flip={flip}')
-    bar = ProgressBar(len(todo)) if show_progress and todo else None
-    for b, start in enumerate(range(0, len(todo), batch_size)):
+    bar = ProgressBar(sum(map(len, chunks))) \
+        if show_progress and chunks else None
+    for b, chunk in enumerate(chunks):
         crops, mats, infos = [], [], []
-        for i in todo[start:start + batch_size]:
+        for i in chunk:
+            if ids[i] in done:
+                continue
             res = dataset.prepare_data(i)
             center, scale = res['bbox_center'][0], res['bbox_scale'][0]
             # square crops like TopdownAffine (fixed aspect ratio)
@@ -133,7 +145,10 @@ def generate_pseudo_labels(config: str,
             mats.append(per)
             infos.append(res)
         inputs = [torch.from_numpy(c).permute(2, 0, 1) for c in crops]
-        x = model.data_preprocessor(dict(inputs=inputs), False)['inputs']
+        x = model.data_preprocessor(
+            dict(inputs=inputs,
+                 data_samples=[PoseDataSample() for _ in inputs]),
+            False)['inputs']
         heat = model.head.forward(model.extract_feat(x))
         if flip:
             heat_f = model.head.forward(model.extract_feat(x.flip(-1)))
@@ -155,11 +170,12 @@ def generate_pseudo_labels(config: str,
             inv = np.linalg.inv(per[0])
             pts = np.concatenate([xy * stride, np.ones((len(xy), 1))], 1)
             img_xy = (pts @ inv.T)[:, :2]
-            kps = np.concatenate([img_xy, c[:, None]], 1)
+            kps = [v for (x, y), sc in zip(img_xy, c)
+                   for v in (round(float(x), 2), round(float(y), 2),
+                             float(f'{sc:.6g}'))]
             entries.append(dict(
                 id=int(res['id']), image_id=int(res['img_id']),
-                category_id=int(res['category_id']),
-                keypoints=[round(float(v), 3) for v in kps.reshape(-1)],
+                category_id=int(res['category_id']), keypoints=kps,
                 score=float(c.mean())))
             if bar:
                 bar.update()

@@ -63,3 +63,48 @@ def test_scheduled_values_hook():
                                                   end=10, end_value=5.0)))
     hook.before_train_iter(_runner(model, epoch=4), 0)
     assert model.scheduled['w'] == pytest.approx(2.0)
+
+
+def test_collapse_guard_stops_a_flat_teacher():
+    from mmengine.structures import InstanceData
+    from animal_da.engine.hooks import TeacherCollapseGuardHook
+
+    class _Model(nn.Module):
+        semi_test_cfg = dict(predict_on='teacher')
+
+    def sample(score):
+        s = SimpleNamespace(pred_instances=InstanceData())
+        s.pred_instances.keypoint_scores = torch.full((1, 17), score)
+        return s
+
+    hook = TeacherCollapseGuardHook(min_peak=0.05, patience=2)
+    runner = _runner(_Model())
+    hook.after_val_iter(runner, 0, outputs=[sample(0.5)])
+    hook.after_val_epoch(runner)  # healthy
+    hook.after_val_iter(runner, 0, outputs=[sample(0.01)])
+    hook.after_val_epoch(runner)  # first strike
+    hook.after_val_iter(runner, 0, outputs=[sample(0.01)])
+    with pytest.raises(RuntimeError, match='collapsed to background'):
+        hook.after_val_epoch(runner)
+
+
+def test_fixed_ratio_batches_with_mmdet_sampler(tiny_data):
+    """Labelled + unlabelled in a fixed ratio: mmdet's MultiSourceSampler
+    over a ConcatDataset, as the scarce-label configs can use."""
+    from mmengine.dataset import ConcatDataset
+    from mmdet.datasets.samplers import MultiSourceSampler
+    from mmpose.registry import DATASETS
+    common = dict(type='SemiPoseDataset', data_root=tiny_data,
+                  ann_file='annotations/target_train.json',
+                  data_prefix=dict(img='images/'), pipeline=[],
+                  labelled=dict(per_category=1, seed=0))
+    lab = DATASETS.build(dict(common, role='labelled'))
+    unl = DATASETS.build(dict(common, role='unlabelled'))
+    concat = ConcatDataset([lab, unl])
+    sampler = MultiSourceSampler(concat, batch_size=4, source_ratio=[1, 3],
+                                 shuffle=True, seed=0)
+    it = iter(sampler)
+    for _ in range(3):
+        batch = [next(it) for _ in range(4)]
+        roles = [concat.get_data_info(i)['is_labelled'] for i in batch]
+        assert sum(roles) == 1

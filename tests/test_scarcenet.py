@@ -125,3 +125,42 @@ def test_stage2_trains_and_exports(stage1, tiny_data, tmp_path):
                                           which, '--work-dir', work])
         sd = torch.load(ck, weights_only=True)['state_dict']
         assert torch.equal(sd[key], state[f'{which}.{key}'])
+
+
+def test_refresh_hook_relabels_in_place(stage1, tiny_data, tmp_path):
+    from types import SimpleNamespace
+
+    import numpy as np
+    from mmengine.logging import MMLogger
+    from mmengine.runner.checkpoint import load_checkpoint
+    from mmpose.apis import init_model
+    from mmpose.registry import DATASETS
+    from animal_da.engine.hooks import PseudoLabelRefreshHook
+    _, _, plain, _ = stage1
+    cfg_file = _stage1_cfg_file(tiny_data, tmp_path)
+    pl = str(tmp_path / 'pl.json')
+    pl_tool.main([cfg_file, plain, '--out', pl, '--num-transforms', '1'])
+    ds = DATASETS.build(dict(
+        type='SemiPoseDataset', data_root=tiny_data,
+        ann_file='annotations/target_train.json',
+        data_prefix=dict(img='images/'), labelled=dict(per_category=1),
+        pseudo_labels=dict(file=pl), pipeline=[]))
+    unl = [i for i in range(len(ds))
+           if not ds.get_data_info(i)['is_labelled']]
+    before = [ds.get_data_info(i)['keypoints'].copy() for i in unl]
+    teacher = init_model(cfg_file, None, device='cpu')
+    load_checkpoint(teacher, plain, strict=True)
+    runner = SimpleNamespace(
+        model=SimpleNamespace(teacher=teacher), epoch=0,
+        train_dataloader=SimpleNamespace(dataset=ds,
+                                         persistent_workers=False),
+        logger=MMLogger.get_current_instance())
+    hook = PseudoLabelRefreshHook(interval=1, num_transforms=3)
+    hook.before_train(runner)
+    hook.after_train_epoch(runner)
+    after = [ds.get_data_info(i)['keypoints'] for i in unl]
+    assert any(not np.allclose(a, b) for a, b in zip(after, before))
+    assert all(ds.get_data_info(i)['has_pseudo_label'] for i in unl)
+    runner.train_dataloader.persistent_workers = True
+    with pytest.raises(ValueError, match='persistent_workers'):
+        hook.before_train(runner)

@@ -50,7 +50,137 @@ def _pseudo_label_dataset(cfg: Config, dataset_cfg: Optional[dict]):
     return DATASETS.build(ds)
 
 
-@torch.no_grad()
+class TTAPseudoLabeler:
+    """Label instances of a top-down dataset by test-time augmentation.
+
+    Args:
+        model: A ``TopdownPoseEstimator`` (in eval mode while labelling).
+        num_transforms (int): T, the identity included (paper: 5).
+        scale_std (float): Scale std (paper: 0.25, clipped to +-1 std).
+        rot_std (float): Rotation std in degrees (paper: 30, clipped to
+            2 std).
+        flip (bool): Average each view with its flipped prediction (pair
+            swap, no shift, as the originals).
+        seed (int): Seed of the random views (per annotation id).
+    """
+
+    def __init__(self, model, num_transforms: int = 5,
+                 scale_std: float = 0.25, rot_std: float = 30.,
+                 flip: bool = True, seed: int = 0):
+        self.model = model
+        self.num_transforms, self.flip, self.seed = num_transforms, flip, seed
+        self.scale_std, self.rot_std = scale_std, rot_std
+        decoder = model.head.decoder
+        self.in_size = tuple(int(v) for v in decoder.input_size)
+        hm = tuple(int(v) for v in decoder.heatmap_size)
+        self.stride = np.array([self.in_size[0] / hm[0],
+                                self.in_size[1] / hm[1]])
+        self.to_hm = np.diag([1 / self.stride[0], 1 / self.stride[1], 1.])
+
+    def _crops(self, res: dict) -> tuple:
+        """The T warped crops of one loaded instance and their matrices."""
+        from mmpose.structures.bbox import get_warp_matrix
+        in_w, in_h = self.in_size
+        center, scale = res['bbox_center'][0], res['bbox_scale'][0]
+        # square crops like TopdownAffine (fixed aspect ratio)
+        scale = np.array([max(scale[0], scale[1] * in_w / in_h)] * 2)
+        scale[1] = scale[0] * in_h / in_w
+        crops, mats = [], []
+        for s, r in _tta_params(self.seed, res['id'], self.num_transforms,
+                                self.scale_std, self.rot_std):
+            m = get_warp_matrix(center, scale * s, r, (in_w, in_h))
+            crops.append(cv2.warpAffine(res['img'], m, (in_w, in_h),
+                                        flags=cv2.INTER_LINEAR))
+            mats.append(np.concatenate([m, [[0, 0, 1]]]))
+        return crops, mats
+
+    @torch.no_grad()
+    def __call__(self, loaded: List[dict], flip_indices) -> List[dict]:
+        """Pseudo labels of loaded instances (``LoadImage`` and
+        ``GetBBoxCenterScale`` applied) as COCO result entries."""
+        from mmpose.models.utils.tta import flip_heatmaps
+        from mmpose.structures import PoseDataSample
+        model, T = self.model, self.num_transforms
+        crops, mats = [], []
+        for res in loaded:
+            c, m = self._crops(res)
+            crops += c
+            mats.append(m)
+        inputs = [torch.from_numpy(c).permute(2, 0, 1) for c in crops]
+        x = model.data_preprocessor(
+            dict(inputs=inputs,
+                 data_samples=[PoseDataSample() for _ in inputs]),
+            False)['inputs']
+        heat = model.head.forward(model.extract_feat(x))
+        if self.flip:
+            heat_f = model.head.forward(model.extract_feat(x.flip(-1)))
+            heat = 0.5 * (heat + flip_heatmaps(
+                heat_f, flip_mode='heatmap', flip_indices=flip_indices,
+                shift_heatmap=False))
+        # warp every view's heatmaps into the identity view, then average
+        t2id = [(self.to_hm @ per[0] @ np.linalg.inv(m) @
+                 np.linalg.inv(self.to_hm))[:2] for per in mats for m in per]
+        heat = warp_heatmaps(heat, torch.as_tensor(
+            np.stack(t2id), dtype=heat.dtype, device=heat.device))
+        heat = heat.view(len(loaded), T, *heat.shape[1:]).mean(1)
+        loc, conf = decode_argmax(heat)
+        entries = []
+        for res, per, xy, c in zip(loaded, mats, loc.cpu().numpy(),
+                                   conf.cpu().numpy()):
+            pts = np.concatenate([xy * self.stride, np.ones((len(xy), 1))], 1)
+            img_xy = (pts @ np.linalg.inv(per[0]).T)[:, :2]
+            kps = [v for (x, y), sc in zip(img_xy, c)
+                   for v in (round(float(x), 2), round(float(y), 2),
+                             float(f'{sc:.6g}'))]
+            entries.append(dict(
+                id=int(res['id']), image_id=int(res['img_id']),
+                category_id=int(res['category_id']), keypoints=kps,
+                score=float(c.mean())))
+        return entries
+
+    def label_dataset(self, dataset, batch_size: int = 16,
+                      done: Optional[set] = None, on_batch=None,
+                      show_progress: bool = True) -> List[dict]:
+        """Label every instance of ``dataset`` not in ``done``.
+
+        Batches are fixed chunks of the dataset order, so a resumed run
+        forms the same batches as an uninterrupted one (identical output).
+
+        Args:
+            dataset: Dataset whose pipeline is ``LoadImage`` and
+                ``GetBBoxCenterScale``.
+            batch_size (int): Instances per forward (times T views).
+            done (set, optional): Annotation ids to skip.
+            on_batch (callable, optional): Called with the new entries after
+                each batch (progress saving).
+            show_progress (bool): Show a progress bar.
+
+        Returns:
+            list[dict]: The new entries.
+        """
+        done = done or set()
+        ids = [int(dataset.get_data_info(i)['id'])
+               for i in range(len(dataset))]
+        chunks = [[i for i in range(s, min(s + batch_size, len(ids)))
+                   if ids[i] not in done]
+                  for s in range(0, len(ids), batch_size)]
+        chunks = [c for c in chunks if c]
+        bar = ProgressBar(sum(map(len, chunks))) \
+            if show_progress and chunks else None
+        flip_indices = dataset.metainfo['flip_indices']
+        entries = []
+        for chunk in chunks:
+            new = self([dataset.prepare_data(i) for i in chunk],
+                       flip_indices)
+            entries += new
+            if bar:
+                for _ in new:
+                    bar.update()
+            if on_batch:
+                on_batch(new)
+        return entries
+
+
 def generate_pseudo_labels(config: str,
                            checkpoint: str,
                            out_file: str,
@@ -67,22 +197,20 @@ def generate_pseudo_labels(config: str,
     """Write TTA pseudo labels for the unlabelled instances of a dataset.
 
     Resumable: progress is saved every ``save_every`` batches to
-    ``out_file + '.partial'``; a rerun continues from there. The final file
-    is written atomically.
+    ``out_file + '.partial'``; a rerun continues from there with the same
+    batches, so the result equals an uninterrupted run. The final file is
+    written atomically.
 
     Args:
         config (str): Config of a plain top-down model; its
             ``pseudo_label_dataset`` (or its train dataset, as unlabelled)
             says which instances to label.
-        checkpoint (str): The model's checkpoint.
+        checkpoint (str): The model's checkpoint (loaded strictly).
         out_file (str): Output JSON.
         dataset_cfg (dict, optional): Dataset to label instead.
-        num_transforms (int): T, the identity included (paper: 5).
-        scale_std (float): Scale std (paper: 0.25, clipped to +-1 std).
-        rot_std (float): Rotation std in degrees (paper: 30, clipped to 2 std).
-        flip (bool): Average each view with its flipped prediction.
+        num_transforms, scale_std, rot_std, flip, seed: As for
+            :class:`TTAPseudoLabeler`.
         batch_size (int): Instances per forward (times T views).
-        seed (int): Seed of the random views (per annotation id).
         device (str): Inference device.
         save_every (int): Batches between progress saves.
         show_progress (bool): Show a progress bar.
@@ -90,97 +218,35 @@ def generate_pseudo_labels(config: str,
     Returns:
         str: ``out_file``.
     """
-    from mmpose.apis import init_model
-    from mmpose.models.utils.tta import flip_heatmaps
-    from mmpose.structures import PoseDataSample
-    from mmpose.structures.bbox import get_warp_matrix
     from mmengine.runner.checkpoint import load_checkpoint
+    from mmpose.apis import init_model
     cfg = Config.fromfile(config)
     model = init_model(cfg, None, device=device)
     # strict: a model that does not match its checkpoint must not label data
     load_checkpoint(model, checkpoint, map_location=device, strict=True,
                     logger='current')
     dataset = _pseudo_label_dataset(cfg, dataset_cfg)
-    decoder = model.head.decoder
-    in_w, in_h = (int(v) for v in decoder.input_size)
-    hm_w, hm_h = (int(v) for v in decoder.heatmap_size)
-    stride = np.array([in_w / hm_w, in_h / hm_h])
-    to_hm = np.diag([1 / stride[0], 1 / stride[1], 1.])
-    flip_indices = dataset.metainfo['flip_indices']
-
     partial = out_file + '.partial'
     entries: List[dict] = []
     if osp.isfile(partial):
         with open(partial) as f:
             entries = json.load(f)['annotations']
-    done = {e['id'] for e in entries}
-    # fixed chunks of the dataset order: a resumed run forms the same batches
-    # as an uninterrupted one, so its output is identical
-    ids = [int(dataset.get_data_info(i)['id']) for i in range(len(dataset))]
-    chunks = [list(range(s, min(s + batch_size, len(ids))))
-              for s in range(0, len(ids), batch_size)]
-    chunks = [c for c in chunks if not all(ids[i] in done for i in c)]
-    logger = MMLogger.get_current_instance()
-    logger.info(f'pseudo labels: {len(dataset)} instances, {len(done)} '
-                f'already done, T={num_transforms}, flip={flip}')
-    bar = ProgressBar(sum(map(len, chunks))) \
-        if show_progress and chunks else None
-    for b, chunk in enumerate(chunks):
-        crops, mats, infos = [], [], []
-        for i in chunk:
-            if ids[i] in done:
-                continue
-            res = dataset.prepare_data(i)
-            center, scale = res['bbox_center'][0], res['bbox_scale'][0]
-            # square crops like TopdownAffine (fixed aspect ratio)
-            scale = np.array([max(scale[0], scale[1] * in_w / in_h)] * 2)
-            scale[1] = scale[0] * in_h / in_w
-            per = []
-            for s, r in _tta_params(seed, res['id'], num_transforms,
-                                    scale_std, rot_std):
-                m = get_warp_matrix(center, scale * s, r, (in_w, in_h))
-                crops.append(cv2.warpAffine(res['img'], m, (in_w, in_h),
-                                            flags=cv2.INTER_LINEAR))
-                per.append(np.concatenate([m, [[0, 0, 1]]]))
-            mats.append(per)
-            infos.append(res)
-        inputs = [torch.from_numpy(c).permute(2, 0, 1) for c in crops]
-        x = model.data_preprocessor(
-            dict(inputs=inputs,
-                 data_samples=[PoseDataSample() for _ in inputs]),
-            False)['inputs']
-        heat = model.head.forward(model.extract_feat(x))
-        if flip:
-            heat_f = model.head.forward(model.extract_feat(x.flip(-1)))
-            heat = 0.5 * (heat + flip_heatmaps(
-                heat_f, flip_mode='heatmap', flip_indices=flip_indices,
-                shift_heatmap=False))
-        # warp every view's heatmaps into the identity view, then average
-        t2id = []
-        for per in mats:
-            for m in per:
-                a = to_hm @ per[0] @ np.linalg.inv(m) @ np.linalg.inv(to_hm)
-                t2id.append(a[:2])
-        heat = warp_heatmaps(heat, torch.as_tensor(
-            np.stack(t2id), dtype=heat.dtype, device=heat.device))
-        heat = heat.view(len(infos), num_transforms, *heat.shape[1:]).mean(1)
-        loc, conf = decode_argmax(heat)
-        for res, per, xy, c in zip(infos, mats, loc.cpu().numpy(),
-                                   conf.cpu().numpy()):
-            inv = np.linalg.inv(per[0])
-            pts = np.concatenate([xy * stride, np.ones((len(xy), 1))], 1)
-            img_xy = (pts @ inv.T)[:, :2]
-            kps = [v for (x, y), sc in zip(img_xy, c)
-                   for v in (round(float(x), 2), round(float(y), 2),
-                             float(f'{sc:.6g}'))]
-            entries.append(dict(
-                id=int(res['id']), image_id=int(res['img_id']),
-                category_id=int(res['category_id']), keypoints=kps,
-                score=float(c.mean())))
-            if bar:
-                bar.update()
-        if save_every and (b + 1) % save_every == 0:
+    MMLogger.get_current_instance().info(
+        f'pseudo labels: {len(dataset)} instances, {len(entries)} already '
+        f'done, T={num_transforms}, flip={flip}')
+    batches = [0]
+
+    def save_progress(new: List[dict]) -> None:
+        entries.extend(new)
+        batches[0] += 1
+        if save_every and batches[0] % save_every == 0:
             dump_json_atomic(dict(annotations=entries), partial)
+
+    labeler = TTAPseudoLabeler(model, num_transforms, scale_std, rot_std,
+                               flip, seed)
+    labeler.label_dataset(dataset, batch_size, {e['id'] for e in entries},
+                          on_batch=save_progress,
+                          show_progress=show_progress)
     dump_json_atomic(dict(
         info=dict(description='animal_da TTA pseudo labels', config=config,
                   checkpoint=osp.basename(checkpoint),

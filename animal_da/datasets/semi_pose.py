@@ -5,6 +5,7 @@ import os.path as osp
 from typing import List, Optional, Sequence
 
 import numpy as np
+from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
@@ -160,28 +161,51 @@ class SemiPoseDataset(BaseCocoStyleDataset):
         return kept
 
     def _apply_pseudo_labels(self, instances: List[dict]) -> None:
-        """Overlay pseudo labels (matched by annotation id)."""
-        from animal_da.models.pseudo_labels import (build_filter,
-                                                    load_pseudo_labels)
-        cfg = dict(self.pseudo_label_cfg)
-        labels = load_pseudo_labels(cfg['file'])
+        """Overlay the configured pseudo-label file (matched by annotation
+        id)."""
+        from animal_da.models.pseudo_labels import load_pseudo_labels
+        cfg = self.pseudo_label_cfg
+        self._overlay(instances, load_pseudo_labels(cfg['file']),
+                      cfg.get('filter'), source=cfg['file'])
+
+    def _overlay(self, instances: List[dict], labels: dict,
+                 filter_cfg: Optional[dict], source: str) -> None:
+        from animal_da.models.pseudo_labels import build_filter
         targets = [i for i in instances if not i['is_labelled']]
         found = [i for i in targets if int(i['id']) in labels]
         if not found:
-            raise ValueError(f'pseudo-label file {cfg["file"]} matches none '
-                             f'of the unlabelled instances of '
-                             f'{self.ann_file} (matched by annotation id)')
-        scores = np.stack([labels[int(i['id'])][:, 2] for i in found])
-        filt = build_filter(cfg.get(
-            'filter', dict(type='GlobalPercentileFilter', percentile=0.4)))
-        keep = filt(scores)
-        for info, kp, mask in zip(found, [labels[int(i['id'])]
-                                          for i in found], keep):
+            raise ValueError(f'pseudo labels from {source} match none of the '
+                             f'unlabelled instances of {self.ann_file} '
+                             '(matched by annotation id)')
+        kps = [labels[int(i['id'])] for i in found]
+        filt = build_filter(filter_cfg or dict(
+            type='GlobalPercentileFilter', percentile=0.4))
+        keep = filt(np.stack([k[:, 2] for k in kps]))
+        for info, kp, mask in zip(found, kps, keep):
             info['keypoints'] = kp[None, :, :2].astype(np.float32)
             info['keypoints_visible'] = mask[None].astype(np.float32)
             info['pseudo_scores'] = kp[None, :, 2].astype(np.float32)
             info['has_pseudo_label'] = True
         MMLogger.get_current_instance().info(
-            f'pseudo labels from {cfg["file"]}: {len(found)} of '
-            f'{len(targets)} unlabelled instances, {keep.mean():.1%} of '
-            'keypoints kept by the filter')
+            f'pseudo labels from {source}: {len(found)} of {len(targets)} '
+            f'unlabelled instances, {keep.mean():.1%} of keypoints kept by '
+            'the filter')
+
+    def update_pseudo_labels(self, labels: dict,
+                             filter_cfg: Optional[dict] = None) -> None:
+        """Replace the pseudo labels in place (e.g. from the current
+        teacher). Worker processes see the change from their next start.
+
+        Args:
+            labels (dict): annotation id -> (K, 3) x, y, score.
+            filter_cfg (dict, optional): Score filter (default: the
+                configured one, else a global 40 % percentile).
+        """
+        # mmengine's accessor: mmpose's adds metainfo keys that must not be
+        # stored back
+        infos = [BaseDataset.get_data_info(self, i) for i in range(len(self))]
+        filter_cfg = filter_cfg or (self.pseudo_label_cfg or {}).get('filter')
+        self._overlay(infos, labels, filter_cfg, source='refresh')
+        self.data_list = infos
+        if self.serialize_data:
+            self.data_bytes, self.data_address = self._serialize_data()

@@ -11,7 +11,11 @@ codec = dict(
 # 150 epochs at a constant lr 1e-3 (its MultiStepLR [190, 200] never fires)
 train_cfg = dict(max_epochs=150, val_interval=1)
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True)]
-default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
+# validate teacher and student (keys teacher/... and student/...); keep the
+# best teacher as the paper does (on the evaluation split: METHODS.md 2.9)
+val_cfg = dict(type='mmdet.TeacherStudentValLoop')
+default_hooks = dict(checkpoint=dict(save_best='teacher/coco/AP',
+                                     rule='greater'))
 
 view_pack = dict(type='PackPoseInputs',
                  meta_keys=('id', 'img_id', 'img_path', 'category_id',

@@ -15,6 +15,10 @@ codec = dict(
 # paper: 150 epochs at constant lr 1e-3 (its MultiStepLR never fires)
 train_cfg = dict(max_epochs=6, val_interval=2)
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True)]
+# validate teacher and student (keys teacher/... and student/...); keep the
+# best teacher as the paper does
+val_cfg = dict(type='mmdet.TeacherStudentValLoop')
+default_hooks = dict(checkpoint=dict(save_best='teacher/coco/AP'))
 
 # three views of every instance (METHODS.md 2.6)
 view_pack = dict(type='PackPoseInputs',

@@ -11,8 +11,9 @@ class TeacherCollapseGuardHook(Hook):
 
     Consistency training on heatmaps can drive the teacher to predict flat
     background, after which every pseudo target is empty. After each
-    validation the hook compares the mean per-keypoint heatmap maximum of
-    the network used for prediction with ``min_peak``; below it for
+    validation the hook compares the teacher's mean per-keypoint heatmap
+    maximum (the keypoint score of mmpose's heatmap decoders) with
+    ``min_peak``; below it for
     ``patience`` validations in a row, it stops the run with a message.
 
     Args:
@@ -27,6 +28,12 @@ class TeacherCollapseGuardHook(Hook):
 
     def after_val_iter(self, runner, batch_idx: int, data_batch=None,
                        outputs=None) -> None:
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        # under TeacherStudentValLoop only the teacher's pass counts
+        if getattr(model, 'semi_test_cfg', {}).get('predict_on',
+                                                   'teacher') != 'teacher':
+            return
         for sample in outputs or []:
             scores = sample.pred_instances.get('keypoint_scores')
             if scores is not None:
@@ -40,12 +47,8 @@ class TeacherCollapseGuardHook(Hook):
         runner.message_hub.update_scalar('val/mean_heatmap_peak', peak)
         self._strikes = self._strikes + 1 if peak < self.min_peak else 0
         if self._strikes >= self.patience:
-            model = runner.model.module if is_model_wrapper(
-                runner.model) else runner.model
-            who = getattr(model, 'semi_test_cfg', {}).get('predict_on',
-                                                          'model')
             raise RuntimeError(
-                f'the {who} collapsed to background: mean heatmap maximum '
+                f'the teacher collapsed to background: mean heatmap maximum '
                 f'{peak:.4f} < {self.min_peak} for {self._strikes} '
                 'validations. Lower the consistency weight or its ramp, '
                 'raise the EMA decay, or start from a better stage-1 model.')

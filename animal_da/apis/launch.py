@@ -76,6 +76,18 @@ def _default_work_dir(cfg: Config, args: argparse.Namespace) -> None:
                                 osp.splitext(osp.basename(args.config))[0])
 
 
+def _load(args: argparse.Namespace) -> Config:
+    """The config with --cfg-options, work_dir, launcher and trust applied."""
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    _default_work_dir(cfg, args)
+    cfg.launcher = args.launcher
+    if args.trust_checkpoint:
+        cfg.trust_checkpoint = True
+    return cfg
+
+
 def build_train_cfg(args: argparse.Namespace) -> Config:
     """Load the config and apply the training arguments.
 
@@ -85,11 +97,7 @@ def build_train_cfg(args: argparse.Namespace) -> Config:
     Returns:
         Config: The merged config.
     """
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    _default_work_dir(cfg, args)
-    cfg.launcher = args.launcher
+    cfg = _load(args)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.amp:
@@ -111,8 +119,6 @@ def build_train_cfg(args: argparse.Namespace) -> Config:
             raise ValueError('--auto-scale-lr needs `auto_scale_lr = '
                              'dict(base_batch_size=...)` in the config')
         cfg.auto_scale_lr.enable = True
-    if args.trust_checkpoint:
-        cfg.trust_checkpoint = True
     return cfg
 
 
@@ -125,11 +131,7 @@ def build_test_cfg(args: argparse.Namespace) -> Config:
     Returns:
         Config: The merged config.
     """
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    _default_work_dir(cfg, args)
-    cfg.launcher = args.launcher
+    cfg = _load(args)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
     cfg.load_from = args.checkpoint
@@ -140,8 +142,6 @@ def build_test_cfg(args: argparse.Namespace) -> Config:
         evaluator = cfg.test_evaluator
         cfg.test_evaluator = (list(evaluator) if isinstance(
             evaluator, (list, tuple)) else [evaluator]) + [dump]
-    if args.trust_checkpoint:
-        cfg.trust_checkpoint = True
     return cfg
 
 

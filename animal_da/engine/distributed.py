@@ -23,38 +23,28 @@ def _on_cpu(module: torch.nn.Module) -> bool:
     return param is None or param.device.type == 'cpu'
 
 
-@MODEL_WRAPPERS.register_module()
-class DeviceAwareDistributedDataParallel(MMDistributedDataParallel):
-    """``MMDistributedDataParallel`` that drops ``device_ids`` for CPU modules.
-
-    Args:
-        module (nn.Module): The model.
-        **kwargs: As for :class:`MMDistributedDataParallel`.
-    """
+class _DropDeviceIdsOnCPU:
+    """Mixin: leave ``device_ids``/``output_device`` unset for CPU modules."""
 
     def __init__(self, module: torch.nn.Module, **kwargs):
         if _on_cpu(module):
             kwargs.pop('device_ids', None)
             kwargs.pop('output_device', None)
         super().__init__(module=module, **kwargs)
+
+
+@MODEL_WRAPPERS.register_module()
+class DeviceAwareDistributedDataParallel(_DropDeviceIdsOnCPU,
+                                         MMDistributedDataParallel):
+    """``MMDistributedDataParallel`` that drops ``device_ids`` for CPU
+    modules."""
 
 
 @MODEL_WRAPPERS.register_module()
 class DeviceAwareSeparateDistributedDataParallel(
-        MMSeparateDistributedDataParallel):
+        _DropDeviceIdsOnCPU, MMSeparateDistributedDataParallel):
     """``MMSeparateDistributedDataParallel`` (one DDP per sub-module, for
-    recipes with several optimisers) that drops ``device_ids`` on CPU.
-
-    Args:
-        module (nn.Module): The model.
-        **kwargs: As for :class:`MMSeparateDistributedDataParallel`.
-    """
-
-    def __init__(self, module: torch.nn.Module, **kwargs):
-        if _on_cpu(module):
-            kwargs.pop('device_ids', None)
-            kwargs.pop('output_device', None)
-        super().__init__(module=module, **kwargs)
+    recipes with several optimisers) that drops ``device_ids`` on CPU."""
 
 
 def prepare_distributed(cfg: Config) -> None:

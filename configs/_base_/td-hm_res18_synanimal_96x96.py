@@ -42,6 +42,8 @@ dataset_type = 'AP10KDataset'
 data_root = 'data/synanimal/'
 train_pipeline = [
     dict(type='LoadImage'),
+    # UDA-Animal-Pose's stage-1 noise / blur / contrast (METHODS.md 1.3)
+    dict(type='NoiseBlurContrast', prob=0.5),
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomHalfBody'),

@@ -23,6 +23,7 @@ model = dict(
 
 train_pipeline = [
     dict(type='LoadImage'),
+    dict(type='NoiseBlurContrast', prob=0.5),
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomHalfBody'),

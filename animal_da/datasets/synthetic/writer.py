@@ -32,7 +32,7 @@ SPLITS: Dict[str, Tuple[str, float]] = {
     'target_val': ('target', 0.25),
     'target_test': ('target', 0.25),
 }
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 def ap10k_metainfo() -> dict:
@@ -189,7 +189,8 @@ def generate_dataset(out_dir: str,
                     seed=seed, img_size=img_size,
                     species=None if species is None else list(species),
                     source_style=styles['source'],
-                    target_style=styles['target'], splits=counts)
+                    target_style=styles['target'], splits=counts,
+                    style_params=_style_params(styles))
         with open(osp.join(tmp, 'meta.json'), 'w') as f:
             json.dump(meta, f, indent=2, sort_keys=True)
         if osp.exists(out_dir):
@@ -204,6 +205,14 @@ def generate_dataset(out_dir: str,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return meta
+
+
+def _style_params(styles: dict) -> dict:
+    """The parameters of the styles used, so a changed style is noticed."""
+    from dataclasses import asdict
+    return {d: {k: list(v) if isinstance(v, tuple) else v
+                for k, v in asdict(get_style(name)).items()}
+            for d, name in styles.items()}
 
 
 def _pool_map(tasks: list, nproc: int) -> list:
@@ -241,6 +250,8 @@ def ensure_dataset(out_dir: str, num_images: int, seed: int = 0,
                 target_style=kwargs.get('target_style', 'real'),
                 species=None if kwargs.get('species') is None else list(
                     kwargs['species']))
+    want['style_params'] = _style_params(
+        dict(source=want['source_style'], target=want['target_style']))
     if meta is not None and all(meta.get(k) == v for k, v in want.items()):
         wanted_splits = kwargs.get('splits') or list(SPLITS)
         if all(s in meta['splits'] for s in wanted_splits):

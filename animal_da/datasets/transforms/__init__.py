@@ -1,6 +1,6 @@
 """Transforms: view geometry and strong augmentation."""
-from .photometric import GreyCutout, RandAugmentPose
+from .photometric import GreyCutout, NoiseBlurContrast, RandAugmentPose
 from .view_geometry import VIEW_META_KEYS, RecordViewGeometry
 
-__all__ = ['GreyCutout', 'RandAugmentPose', 'RecordViewGeometry',
-           'VIEW_META_KEYS']
+__all__ = ['GreyCutout', 'NoiseBlurContrast', 'RandAugmentPose',
+           'RecordViewGeometry', 'VIEW_META_KEYS']

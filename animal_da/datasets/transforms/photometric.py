@@ -87,3 +87,50 @@ class GreyCutout(BaseTransform):
             img[y0:y1, x0:x1] = self.value
         results['img'] = img
         return results
+
+
+@TRANSFORMS.register_module()
+class NoiseBlurContrast(BaseTransform):
+    """The photometric part of UDA-Animal-Pose's stage-1 imgaug chain.
+
+    Each step is applied with probability ``prob`` in random order
+    (METHODS.md 1.3): additive Gaussian noise with std up to ``noise_std``
+    (per channel with probability 0.5), Gaussian blur with sigma in
+    ``blur_sigma``, and contrast normalisation by a factor in ``contrast``
+    (per channel with probability 0.5). Paper values at 256 px: noise 0.5 x
+    255, blur 1-5, contrast 0.5-2; ``blur_sigma`` is in pixels of the image
+    the transform sees (scale it for smaller crops).
+
+    Args:
+        prob (float): Probability of each step.
+        noise_std (float): Largest noise std (0-255 scale).
+        blur_sigma (tuple): Blur sigma range.
+        contrast (tuple): Contrast factor range.
+    """
+
+    def __init__(self, prob: float = 0.5, noise_std: float = 0.5 * 255,
+                 blur_sigma=(1.0, 5.0), contrast=(0.5, 2.0)):
+        self.prob, self.noise_std = prob, noise_std
+        self.blur_sigma, self.contrast = tuple(blur_sigma), tuple(contrast)
+
+    def transform(self, results: Dict) -> Dict:
+        import cv2
+        img = results['img'].astype(np.float32)
+        for step in np.random.permutation(3):
+            if np.random.rand() >= self.prob:
+                continue
+            per_channel = np.random.rand() < 0.5
+            shape = (1, 1, img.shape[2]) if per_channel else (1, 1, 1)
+            if step == 0:
+                std = np.random.uniform(0, self.noise_std)
+                noise = np.random.normal(0, std, img.shape[:2] + (
+                    img.shape[2] if per_channel else 1, ))
+                img = img + noise
+            elif step == 1:
+                img = cv2.GaussianBlur(img, (0, 0),
+                                       np.random.uniform(*self.blur_sigma))
+            else:
+                alpha = np.random.uniform(*self.contrast, size=shape)
+                img = (img - 128) * alpha + 128
+        results['img'] = np.clip(img, 0, 255).astype(np.uint8)
+        return results

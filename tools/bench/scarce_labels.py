@@ -93,8 +93,17 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--data', default='data/synanimal')
     parser.add_argument('--work-dir', default='work_dirs/bench')
     parser.add_argument('--out')
+    parser.add_argument('--override', nargs='+', default=[],
+                        metavar='KEY=VALUE',
+                        help='change preset values (quick trials), e.g. '
+                        'stage2_epochs=1 num_images=40')
     args = parser.parse_args(argv)
-    preset = PRESETS[args.preset]
+    preset = dict(PRESETS[args.preset])
+    for item in args.override:
+        key, _, value = item.partition('=')
+        if key not in preset:
+            parser.error(f'unknown preset key {key!r}; keys: {list(preset)}')
+        preset[key] = json.loads(value)
     seeds = args.seeds or preset['seeds']
     logger = MMLogger.get_instance('animal_da_bench')
     t0 = time.perf_counter()
@@ -115,7 +124,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     scn_ips = rows[1]['train_images_per_s']
     result = dict(
         bench='scarce_labels', preset=args.preset, machine=machine(),
-        data=meta, labels_per_species=5, rows=rows,
+        overrides=args.override, data=meta, labels_per_species=5, rows=rows,
         teacher_student_cost=dict(
             plain_images_per_s=plain_ips, scarcenet_images_per_s=scn_ips,
             extra_time_per_image=round(plain_ips / scn_ips - 1, 3)),

@@ -32,3 +32,18 @@ def test_rand_augment_and_cutout():
     assert out['img'].shape == before.shape
     out = GreyCutout(num_holes=3, size=8, prob=1.0)(_results())
     assert (out['img'] == 127).all(axis=-1).sum() >= 8 * 8
+
+
+def test_safe_half_body_keeps_box_for_collapsed_keypoints():
+    from animal_da.datasets.transforms import SafeRandomHalfBody
+    from animal_da.datasets.synthetic.writer import ap10k_metainfo
+    meta = ap10k_metainfo()
+    res = dict(keypoints=np.full((1, 17, 2), 30., np.float32),
+               keypoints_visible=np.ones((1, 17), np.float32),
+               bbox_center=np.array([[40., 40.]], np.float32),
+               bbox_scale=np.array([[50., 50.]], np.float32),
+               upper_body_ids=meta['upper_body_ids'],
+               lower_body_ids=meta['lower_body_ids'],
+               flip_indices=meta['flip_indices'])
+    out = SafeRandomHalfBody(prob=1.0)(res)
+    assert np.all(out['bbox_scale'] == 50.)

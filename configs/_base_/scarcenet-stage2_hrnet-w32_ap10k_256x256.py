@@ -64,7 +64,7 @@ train_dataloader = dict(
         pipeline=[
             dict(type='LoadImage'),
             dict(type='GetBBoxCenterScale'),
-            dict(type='RandomHalfBody', min_total_keypoints=9, prob=0.3),
+            dict(type='SafeRandomHalfBody', min_total_keypoints=9, prob=0.3),
             dict(type='mmdet.MultiBranch',
                  branch_field=['strong', 'teacher', 'weak'],
                  strong=strong_view, teacher=teacher_view, weak=weak_view),

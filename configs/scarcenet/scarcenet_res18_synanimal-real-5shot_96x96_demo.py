@@ -54,7 +54,7 @@ weak_view = [
 scarcenet_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
-    dict(type='RandomHalfBody'),
+    dict(type='SafeRandomHalfBody'),
     dict(type='mmdet.MultiBranch', branch_field=['strong', 'teacher', 'weak'],
          strong=strong_view, teacher=teacher_view, weak=weak_view),
 ]

@@ -3,6 +3,7 @@ from typing import Dict
 
 import numpy as np
 from mmcv.transforms import BaseTransform
+from mmpose.datasets.transforms import RandomHalfBody
 from mmpose.registry import TRANSFORMS
 from mmpose.structures.bbox import get_warp_matrix
 
@@ -44,4 +45,32 @@ class RecordViewGeometry(BaseTransform):
         results['view_affine'] = mat[:2].astype(np.float32)
         results['flip'] = flip
         results.setdefault('is_labelled', True)
+        return results
+
+
+@TRANSFORMS.register_module()
+class SafeRandomHalfBody(RandomHalfBody):
+    """mmpose's ``RandomHalfBody`` that keeps the original box when the
+    half-body box would be degenerate.
+
+    With pseudo labels, the selected keypoints can coincide (a weak model
+    puts several joints on one pixel); mmpose then builds a zero-size box and
+    the crop's affine is singular. Such samples keep their full box.
+
+    Args:
+        min_size (float): Smallest accepted side of the half-body box, in
+            image pixels.
+        **kwargs: As for mmpose's ``RandomHalfBody``.
+    """
+
+    def __init__(self, min_size: float = 2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.min_size = min_size
+
+    def transform(self, results: Dict) -> Dict:
+        center = results['bbox_center'].copy()
+        scale = results['bbox_scale'].copy()
+        results = super().transform(results)
+        if np.any(results['bbox_scale'] < self.min_size):
+            results['bbox_center'], results['bbox_scale'] = center, scale
         return results

@@ -1,7 +1,10 @@
 """Scarce-labels benchmark: labelled-only vs ScarceNet on the generated
 `real`-style animals with a few labels per species.
 
-Per seed: stage 1 (= labelled-only) trains on the labelled images; its final
+Both start from the source-only model of the domain-shift benchmark (trained
+on the `synthetic` style; it stands in for the ImageNet weights the paper
+starts from, which cannot be downloaded here). Per seed: stage 1 (=
+labelled-only) trains on the labelled images; its final
 weights are exported, pseudo-label the unlabelled pool by TTA (precision and
 recall against the hidden labels are measured), and ScarceNet (stage 2)
 trains from them. Both are evaluated on ``target_test`` with their final
@@ -44,15 +47,37 @@ PRESETS: Dict[str, dict] = {
                 ramp=(3, 8)),
 }
 PL_FILTER = dict(type='GlobalPercentileFilter', percentile=0.4)
+SOURCE_ONLY = ('configs/baselines/'
+               'td-hm_res18_synanimal-source-only_96x96_demo.py')
 
 
-def run_seed(preset: dict, data: str, work: str, seed: int,
-             logger) -> tuple:
+def pretrained_model(preset: dict, data: str, work_dir: str,
+                     preset_name: str, logger) -> str:
+    """Weights to start stage 1 from, as an ImageNet backbone would be:
+    the source-only model of the domain-shift benchmark (trained on the
+    `synthetic` style only, no target labels), trained here if missing."""
+    from domain_shift import PRESETS as SHIFT
+    shift = SHIFT[preset_name]
+    folder = osp.join(work_dir, f'domain_shift_{preset_name}',
+                      'source_only_seed0')
+    ckpt = osp.join(folder, f'epoch_{shift["epochs"]}.pth')
+    if not osp.isfile(ckpt):
+        logger.info(f'training the source-only model for pretraining: {ckpt}')
+        run_one(SOURCE_ONLY, data, folder, shift['epochs'],
+                shift['batch_size'], 0, shift['options'])
+    with trusted_checkpoints([folder]):
+        return export_pose_model(osp.join(REPO, SOURCE_ONLY), ckpt,
+                                 osp.join(folder, 'exported'))[1]
+
+
+def run_seed(preset: dict, data: str, work: str, seed: int, logger,
+             init: str = None) -> tuple:
     """Labelled-only, pseudo labels, ScarceNet for one seed."""
     root = data.rstrip('/') + '/'
     s1 = run_one(STAGE1, data, osp.join(work, f'labelled_only_seed{seed}'),
                  preset['stage1_epochs'], preset['batch_size'], seed,
-                 [f'train_dataloader.dataset.times={preset["repeat"]}'],
+                 [f'train_dataloader.dataset.times={preset["repeat"]}'] +
+                 ([f'load_from={init}'] if init else []),
                  train_key='train_dataloader.dataset.dataset')
     logger.info(f'labelled_only seed {seed}: {s1}')
     s1_work = osp.dirname(s1['checkpoint'])
@@ -93,6 +118,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--data', default='data/synanimal')
     parser.add_argument('--work-dir', default='work_dirs/bench')
     parser.add_argument('--out')
+    parser.add_argument('--no-pretrain', action='store_true',
+                        help='start stage 1 from random weights instead of '
+                        'the source-only (synthetic) model')
     parser.add_argument('--override', nargs='+', default=[],
                         metavar='KEY=VALUE',
                         help='change preset values (quick trials), e.g. '
@@ -109,9 +137,11 @@ def main(argv: Optional[List[str]] = None) -> dict:
     t0 = time.perf_counter()
     meta = ensure_dataset(args.data, preset['num_images'], seed=0, nproc=2)
     work = osp.join(args.work_dir, f'scarce_labels_{args.preset}')
+    init = None if args.no_pretrain else pretrained_model(
+        preset, args.data, args.work_dir, args.preset, logger)
     lab, scn, pls = [], [], []
     for seed in seeds:
-        s1, s2, q = run_seed(preset, args.data, work, seed, logger)
+        s1, s2, q = run_seed(preset, args.data, work, seed, logger, init)
         lab.append(s1)
         scn.append(s2)
         pls.append(q)
@@ -124,7 +154,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     scn_ips = rows[1]['train_images_per_s']
     result = dict(
         bench='scarce_labels', preset=args.preset, machine=machine(),
-        overrides=args.override, data=meta, labels_per_species=5, rows=rows,
+        overrides=args.override, data=meta,
+        stage1_init='random' if init is None else
+        'source-only model (synthetic style, no target labels)', labels_per_species=5, rows=rows,
         teacher_student_cost=dict(
             plain_images_per_s=plain_ips, scarcenet_images_per_s=scn_ips,
             extra_time_per_image=round(plain_ips / scn_ips - 1, 3)),

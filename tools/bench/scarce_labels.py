@@ -41,10 +41,10 @@ STAGE2 = ('configs/scarcenet/'
 PRESETS: Dict[str, dict] = {
     'cpu-small': dict(num_images=2000, stage1_epochs=10, stage2_epochs=3,
                       repeat=20, batch_size=32, tta=3, seeds=[0, 1],
-                      ramp=(1, 2)),
+                      ramp=(1, 2), stage2_lr=1e-3),
     'gpu': dict(num_images=10000, stage1_epochs=60, stage2_epochs=40,
                 repeat=20, batch_size=64, tta=5, seeds=[0, 1, 2],
-                ramp=(3, 8)),
+                ramp=(3, 8), stage2_lr=1e-3),
 }
 PL_FILTER = dict(type='GlobalPercentileFilter', percentile=0.4)
 SOURCE_ONLY = ('configs/baselines/'
@@ -105,6 +105,7 @@ def run_seed(preset: dict, data: str, work: str, seed: int, logger,
                      f'train_dataloader.dataset.pseudo_labels.file={pl_file}',
                      f'custom_hooks.3.values.consistency_weight.length={c_len}',
                      f'custom_hooks.3.values.small_loss_rate.length={s_len}',
+                     f'optim_wrapper.optimizer.lr={preset["stage2_lr"]}',
                  ], cosine=False)
     logger.info(f'scarcenet seed {seed}: {s2}')
     return s1, s2, dict(quality, seconds=pl_s)

@@ -4,7 +4,6 @@ import json
 import os
 import os.path as osp
 import shutil
-import socket
 import subprocess
 import sys
 
@@ -12,6 +11,7 @@ import pytest
 import torch
 
 from conftest import BASELINE, REPO, fast_options
+from dist_utils import free_port
 
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import test as test_tool  # noqa: E402
@@ -74,17 +74,11 @@ def test_train_validate_resume(tiny_data, tmp_path):
     assert osp.getsize(dump) > 0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def test_dist_train_two_cpu_processes(tiny_data, tmp_path):
     if not torch.distributed.is_available():
         pytest.skip('torch.distributed is not available in this torch build')
     work = str(tmp_path / 'dist')
-    env = dict(os.environ, PORT=str(_free_port()), PYTHON=sys.executable,
+    env = dict(os.environ, PORT=str(free_port()), PYTHON=sys.executable,
                OMP_NUM_THREADS='1')
     cmd = ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), BASELINE, '2',
            '--work-dir', work, '--cfg-options'] + fast_options(

@@ -71,6 +71,9 @@ def _select_state_dict(state_dict: dict, which: str) -> dict:
     if which == 'teacher':
         raise KeyError('the checkpoint holds a single network (no teacher); '
                        'export it with --which student')
+    if 'pose' in prefixes:  # adversarial recipes: pose net + discriminator
+        return {k[len('pose.'):]: v for k, v in state_dict.items()
+                if k.startswith('pose.')}
     return dict(state_dict)
 
 

@@ -1,6 +1,8 @@
 """Datasets, transforms and the synthetic animal generator."""
 from . import synthetic  # noqa: F401
+from .samplers import DomainBalancedSampler
 from .semi_pose import SemiPoseDataset
+from .syrip import SyRIPDataset
 from .transforms import *  # noqa: F401,F403
 
-__all__ = ['SemiPoseDataset']
+__all__ = ['SemiPoseDataset', 'SyRIPDataset', 'DomainBalancedSampler']

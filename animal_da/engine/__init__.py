@@ -3,7 +3,8 @@ from .distributed import (DeviceAwareDistributedDataParallel,
                           DeviceAwareSeparateDistributedDataParallel,
                           prepare_distributed)
 from .hooks import *  # noqa: F401,F403
+from .optim_constructors import MultiModuleOptimWrapperConstructor
 
 __all__ = ['DeviceAwareDistributedDataParallel',
            'DeviceAwareSeparateDistributedDataParallel', 'prepare_distributed',
-           ]
+           'MultiModuleOptimWrapperConstructor']

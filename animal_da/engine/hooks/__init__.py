@@ -1,11 +1,14 @@
 """Hooks: the time-dependent parts of training recipes."""
 from .checkpoint_check import CheckpointShapeCheckHook
 from .collapse_guard import TeacherCollapseGuardHook
+from .discriminator_pretrain import DiscriminatorPretrainHook
 from .ema_teacher import EMATeacherHook
 from .pseudo_label_refresh import PseudoLabelRefreshHook
-from .schedules import (Constant, CosineRampDown, LinearRamp,
+from .schedules import (Constant, CosineRampDown, DANNRampUp, LinearRamp,
                         ScheduledValuesHook, SigmoidRampUp)
 
-__all__ = ['CheckpointShapeCheckHook', 'TeacherCollapseGuardHook',
-           'EMATeacherHook', 'PseudoLabelRefreshHook', 'Constant', 'CosineRampDown', 'LinearRamp',
+__all__ = ['CheckpointShapeCheckHook', 'DiscriminatorPretrainHook',
+           'TeacherCollapseGuardHook',
+           'EMATeacherHook', 'PseudoLabelRefreshHook', 'Constant', 'CosineRampDown',
+           'DANNRampUp', 'LinearRamp',
            'ScheduledValuesHook', 'SigmoidRampUp']

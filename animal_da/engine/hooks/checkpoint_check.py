@@ -30,9 +30,12 @@ class CheckpointShapeCheckHook(Hook):
             runner.model) else runner.model
         own = model.state_dict()
         state = checkpoint.get('state_dict', checkpoint)
+        state = {k[len('module.'):] if k.startswith('module.') else k: v
+                 for k, v in state.items()}
+        if hasattr(model, 'map_checkpoint_keys'):  # plain mmpose checkpoints
+            state = model.map_checkpoint_keys(state)
         problems: List[str] = []
         for key, value in state.items():
-            key = key[len('module.'):] if key.startswith('module.') else key
             if key in own and hasattr(value, 'shape') and tuple(
                     value.shape) != tuple(own[key].shape):
                 problems.append(f'{key}: checkpoint {list(value.shape)}, '

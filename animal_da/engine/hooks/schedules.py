@@ -73,6 +73,30 @@ class LinearRamp:
 
 
 @MODELS.register_module()
+class DANNRampUp:
+    """DANN's reversal schedule ``max * (2 / (1 + exp(-gamma p)) - 1)`` with
+    ``p = t / length`` clipped to [0, 1].
+
+    UDA-Animal-Pose: by iteration, ``length`` = all training iterations,
+    ``gamma=10``.
+
+    Args:
+        length (float): Steps of the whole schedule.
+        gamma (float): Steepness.
+        max (float): Final value.
+    """
+
+    def __init__(self, length: float, gamma: float = 10.0, max: float = 1.0):
+        if length <= 0:
+            raise ValueError(f'length must be positive, got {length}')
+        self.length, self.gamma, self.max = length, gamma, max
+
+    def __call__(self, t: float) -> float:
+        p = min(max(t / self.length, 0.0), 1.0)
+        return self.max * (2.0 / (1.0 + math.exp(-self.gamma * p)) - 1.0)
+
+
+@MODELS.register_module()
 class Constant:
     """A constant value."""
 

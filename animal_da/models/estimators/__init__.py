@@ -1,5 +1,7 @@
 """Estimators: training recipes around ordinary mmpose pose estimators."""
+from .domain_adversarial import DomainAdversarialPoseEstimator
 from .scarcenet import ScarceNetPoseEstimator
 from .teacher_student import TeacherStudentPoseEstimator
 
-__all__ = ['ScarceNetPoseEstimator', 'TeacherStudentPoseEstimator']
+__all__ = ['ScarceNetPoseEstimator', 'TeacherStudentPoseEstimator',
+           'DomainAdversarialPoseEstimator']

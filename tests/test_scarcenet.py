@@ -91,19 +91,24 @@ def test_pseudo_labels_resume(stage1, tiny_data, tmp_path):
     assert 0 <= q['precision'] <= 100 and 55 <= q['kept'] <= 65
 
 
-def test_stage2_trains_and_exports(stage1, tiny_data, tmp_path):
+def _stage2_opts(stage1, tiny_data, tmp_path, **kw):
+    """Pseudo labels from the stage-1 model and stage-2 options."""
     work1, ckpt, plain, opts1 = stage1
     cfg1 = _stage1_cfg_file(tiny_data, tmp_path)
     pl = str(tmp_path / 'pl.json')
     pl_tool.main([cfg1, plain, '--out', pl, '--num-transforms', '2'])
-    work = str(tmp_path / 'stage2')
-    opts = fast_options(tiny_data, head='model.pose_estimator.head',
-                        cosine=False) + [
+    return plain, fast_options(tiny_data, head='model.pose_estimator.head',
+                               cosine=False, **kw) + [
         f'stage1_checkpoint={plain}',
         f'model.init_cfg.checkpoint={plain}',
         f'train_dataloader.dataset.pseudo_labels.file={pl}',
         'train_dataloader.dataset.labelled.per_category=1',
     ]
+
+
+def test_stage2_trains_and_exports(stage1, tiny_data, tmp_path):
+    plain, opts = _stage2_opts(stage1, tiny_data, tmp_path)
+    work = str(tmp_path / 'stage2')
     train_tool.main([STAGE2, '--work-dir', work, '--cfg-options'] + opts)
     ckpt2 = osp.join(work, 'epoch_1.pth')
     log = open(glob.glob(osp.join(work, '*', '*.log'))[0]).read()
@@ -125,6 +130,21 @@ def test_stage2_trains_and_exports(stage1, tiny_data, tmp_path):
                                           which, '--work-dir', work])
         sd = torch.load(ck, weights_only=True)['state_dict']
         assert torch.equal(sd[key], state[f'{which}.{key}'])
+
+
+def test_stage2_two_cpu_processes_keep_one_teacher(stage1, tiny_data,
+                                                  tmp_path):
+    """dist_train.sh, 2 processes: student and EMA teacher stay identical
+    across ranks."""
+    from dist_utils import differing_params, dist_train, probe_config
+    from mmengine.config import Config
+    _, opts = _stage2_opts(stage1, tiny_data, tmp_path, batch_size=4)
+    hooks = [dict(h) for h in Config.fromfile(STAGE2).custom_hooks]
+    work = str(tmp_path / 'dist')
+    out = dist_train(probe_config(STAGE2, tmp_path, hooks), work, opts)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert osp.isfile(osp.join(work, 'epoch_1.pth'))
+    assert differing_params(work, ['teacher.', 'student.']) == []
 
 
 def test_refresh_hook_relabels_in_place(stage1, tiny_data, tmp_path):

@@ -1,4 +1,4 @@
 """Metrics beside mmpose's."""
-from .crop_pck import CropPCKAccuracy
+from .crop_pck import AP10K_PARTS, TIGDOG_PARTS, CropPCKAccuracy
 
-__all__ = ['CropPCKAccuracy']
+__all__ = ['CropPCKAccuracy', 'TIGDOG_PARTS', 'AP10K_PARTS']

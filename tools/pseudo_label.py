@@ -11,7 +11,7 @@ import os.path as osp
 import sys
 from typing import List, Optional
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 import animal_da  # noqa: F401
 from animal_da.apis.pseudo_label import generate_pseudo_labels
@@ -32,17 +32,22 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--work-dir', help="the model's run folder (its "
                         'checkpoints are trusted)')
     parser.add_argument('--trust-checkpoint', action='store_true')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. '
+                        'pseudo_label_dataset.data_root=data/x/')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[List[str]] = None) -> str:
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
     with trusted_checkpoints([work_dir], trust_all=args.trust_checkpoint):
         return generate_pseudo_labels(
-            args.config, args.checkpoint, args.out,
+            cfg, args.checkpoint, args.out,
             num_transforms=args.num_transforms, flip=not args.no_flip,
             batch_size=args.batch_size, seed=args.seed, device=args.device)
 

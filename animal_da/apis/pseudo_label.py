@@ -9,7 +9,7 @@ file with per-keypoint scores and the annotation ``id`` it labels.
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import cv2
 import numpy as np
@@ -181,7 +181,7 @@ class TTAPseudoLabeler:
         return entries
 
 
-def generate_pseudo_labels(config: str,
+def generate_pseudo_labels(config: Union[str, Config],
                            checkpoint: str,
                            out_file: str,
                            dataset_cfg: Optional[dict] = None,
@@ -202,7 +202,7 @@ def generate_pseudo_labels(config: str,
     written atomically.
 
     Args:
-        config (str): Config of a plain top-down model; its
+        config (str or Config): Config of a plain top-down model; its
             ``pseudo_label_dataset`` (or its train dataset, as unlabelled)
             says which instances to label.
         checkpoint (str): The model's checkpoint (loaded strictly).
@@ -220,7 +220,7 @@ def generate_pseudo_labels(config: str,
     """
     from mmengine.runner.checkpoint import load_checkpoint
     from mmpose.apis import init_model
-    cfg = Config.fromfile(config)
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
     model = init_model(cfg, None, device=device)
     # strict: a model that does not match its checkpoint must not label data
     load_checkpoint(model, checkpoint, map_location=device, strict=True,
@@ -248,7 +248,9 @@ def generate_pseudo_labels(config: str,
                           on_batch=save_progress,
                           show_progress=show_progress)
     dump_json_atomic(dict(
-        info=dict(description='animal_da TTA pseudo labels', config=config,
+        info=dict(description='animal_da TTA pseudo labels',
+                  config=config if isinstance(config, str) else
+                  (config.filename or '<in-memory config>'),
                   checkpoint=osp.basename(checkpoint),
                   num_transforms=num_transforms, flip=flip, seed=seed),
         annotations=sorted(entries, key=lambda e: e['id'])), out_file)

@@ -259,6 +259,14 @@ def _clutter_shape(rng: np.random.Generator, img: np.ndarray,
         draw(label, OCCLUDER, cv2.LINE_8)
 
 
+def draw_occluder(rng: np.random.Generator, img: np.ndarray,
+                  contrast: float = 0.35) -> None:
+    """Draw one of the generator's clutter shapes (rock, stick, grass) at a
+    random place of a float image, in place (occlusion augmentation where no
+    folder of segmented objects exists)."""
+    _clutter_shape(rng, img, contrast)
+
+
 def _coat_pattern(rng: np.random.Generator, kind: str, size: int,
                   scale: float) -> np.ndarray:
     """Pattern map in [0, 1] (1 = darkest) at the animal's scale."""

@@ -1,8 +1,10 @@
 """Transforms: view geometry and strong augmentation."""
 from .domain import SetDomainLabel
-from .photometric import GreyCutout, NoiseBlurContrast, RandAugmentPose
+from .occlusion import PasteOccluders
+from .photometric import BrightnessContrast, GreyCutout, NoiseBlurContrast, RandAugmentPose
 from .view_geometry import (VIEW_META_KEYS, RecordViewGeometry,
                             SafeRandomHalfBody)
 
-__all__ = ['GreyCutout', 'NoiseBlurContrast', 'RandAugmentPose',
-           'RecordViewGeometry', 'SafeRandomHalfBody', 'VIEW_META_KEYS', 'SetDomainLabel']
+__all__ = ['BrightnessContrast', 'GreyCutout', 'NoiseBlurContrast', 'RandAugmentPose',
+           'RecordViewGeometry', 'SafeRandomHalfBody', 'VIEW_META_KEYS', 'SetDomainLabel',
+           'PasteOccluders']

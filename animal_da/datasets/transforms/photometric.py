@@ -134,3 +134,32 @@ class NoiseBlurContrast(BaseTransform):
                 img = (img - 128) * alpha + 128
         results['img'] = np.clip(img, 0, 255).astype(np.uint8)
         return results
+
+
+@TRANSFORMS.register_module()
+class BrightnessContrast(BaseTransform):
+    """UDA-Animal-Pose's target-view jitter (METHODS.md 1.6): with
+    probability ``prob``, ``img = c (img - mean) + mean + b`` with
+    ``c ~ U(contrast)`` and ``b ~ U(brightness) x 255``, clipped.
+
+    Args:
+        prob (float): Probability of applying it.
+        contrast (tuple): Range of the contrast factor (paper 0.8-1.2).
+        brightness (tuple): Range of the offset as a fraction of 255
+            (paper -0.2-0.2).
+    """
+
+    def __init__(self, prob: float = 0.5, contrast=(0.8, 1.2),
+                 brightness=(-0.2, 0.2)):
+        self.prob = prob
+        self.contrast, self.brightness = tuple(contrast), tuple(brightness)
+
+    def transform(self, results: dict) -> dict:
+        if np.random.rand() >= self.prob:
+            return results
+        img = results['img'].astype(np.float32)
+        mean = img.mean(axis=(0, 1), keepdims=True)
+        img = np.random.uniform(*self.contrast) * (img - mean) + mean + \
+            np.random.uniform(*self.brightness) * 255
+        results['img'] = np.clip(img, 0, 255).astype(np.uint8)
+        return results

@@ -7,15 +7,24 @@ from mmpose.registry import HOOKS
 
 
 def _find_semi_dataset(dataset):
-    """The ``SemiPoseDataset`` inside dataset wrappers."""
+    """The pseudo-labelled ``SemiPoseDataset`` inside dataset wrappers
+    (``RepeatDataset``, ``ConcatDataset`` of source and target...)."""
     from animal_da.datasets import SemiPoseDataset
-    seen = dataset
-    while not isinstance(seen, SemiPoseDataset):
-        if not hasattr(seen, 'dataset'):
-            raise TypeError(f'PseudoLabelRefreshHook needs a SemiPoseDataset '
-                            f'to train on, got {type(dataset).__name__}')
-        seen = seen.dataset
-    return seen
+    found, todo = [], [dataset]
+    while todo:
+        d = todo.pop(0)
+        if isinstance(d, SemiPoseDataset):
+            found.append(d)
+        todo += list(getattr(d, 'datasets', []))
+        if hasattr(d, 'dataset'):
+            todo.append(d.dataset)
+    with_pl = [d for d in found if d.pseudo_label_cfg]
+    if len(with_pl) == 1 or (len(found) == 1 and not with_pl):
+        return (with_pl or found)[0]
+    raise TypeError(f'PseudoLabelRefreshHook needs one (pseudo-labelled) '
+                    f'SemiPoseDataset to train on; {type(dataset).__name__} '
+                    f'holds {len(found)} SemiPoseDatasets, {len(with_pl)} '
+                    'with pseudo labels')
 
 
 @HOOKS.register_module()

@@ -120,14 +120,19 @@ class ScheduledValuesHook(Hook):
     Args:
         values (dict): Name to curve config.
         by_epoch (bool): Curves take the epoch (else the iteration).
+        by_progress (bool): Curves take the training progress
+            ``iteration / max_iters`` in [0, 1] (DANN's schedule);
+            overrides ``by_epoch``.
     """
     priority = 'HIGH'
 
-    def __init__(self, values: Dict[str, dict], by_epoch: bool = True):
+    def __init__(self, values: Dict[str, dict], by_epoch: bool = True,
+                 by_progress: bool = False):
         if not values:
             raise ValueError('ScheduledValuesHook needs at least one value')
         self.curves = {k: MODELS.build(v) for k, v in values.items()}
         self.by_epoch = by_epoch
+        self.by_progress = by_progress
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:
@@ -136,7 +141,10 @@ class ScheduledValuesHook(Hook):
         if not hasattr(model, 'scheduled'):
             raise AttributeError(f'{type(model).__name__} has no `scheduled` '
                                  'dict for ScheduledValuesHook to set')
-        t = runner.epoch if self.by_epoch else runner.iter
+        if self.by_progress:
+            t = runner.iter / max(runner.max_iters, 1)
+        else:
+            t = runner.epoch if self.by_epoch else runner.iter
         for name, curve in self.curves.items():
             model.scheduled[name] = curve(t)
             runner.message_hub.update_scalar(f'train/{name}',

@@ -2,6 +2,7 @@
 from .domain_adversarial import DomainAdversarialPoseEstimator
 from .scarcenet import ScarceNetPoseEstimator
 from .teacher_student import TeacherStudentPoseEstimator
+from .uda_animal import UDAAnimalPoseEstimator
 
 __all__ = ['ScarceNetPoseEstimator', 'TeacherStudentPoseEstimator',
-           'DomainAdversarialPoseEstimator']
+           'DomainAdversarialPoseEstimator', 'UDAAnimalPoseEstimator']

@@ -59,13 +59,35 @@ class TeacherStudentPoseEstimator(BaseModel):
         loaded, strictly, into both the student and the teacher."""
         cfg = self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            from mmengine.runner.checkpoint import load_checkpoint
             for net in (self.student, self.teacher):
-                load_checkpoint(net, cfg['checkpoint'], map_location='cpu',
-                                strict=True, logger='current')
+                self.load_plain_checkpoint(net, cfg['checkpoint'])
             self._is_init = True
             return
         super().init_weights()
+
+    def load_plain_checkpoint(self, net: torch.nn.Module, path: str) -> None:
+        """Load a plain pose-estimator checkpoint into ``net``, strictly."""
+        from mmengine.runner.checkpoint import load_checkpoint
+        load_checkpoint(net, path, map_location='cpu', strict=True,
+                        logger='current')
+
+    def warp_between_views(self, heatmaps: Tensor, src: List, dst: List,
+                           stride: float) -> Tensor:
+        """Soft heatmaps (B, K, H, W) of view ``src`` resampled into view
+        ``dst`` (channels swapped where the two differ in flip)."""
+        from ..pseudo_labels.geometry import invert_affine, warp_heatmaps
+        dev = heatmaps.device
+        a_src = self.stack_meta(src, 'view_affine', dev)
+        a_dst = self.stack_meta(dst, 'view_affine', dev)
+        full = torch.cat([invert_affine(a_src), a_src.new_tensor(
+            [0., 0., 1.]).expand(a_src.shape[0], 1, 3)], dim=1)
+        src_to_dst = a_dst @ full  # input pixels of src -> of dst
+        src_to_dst = torch.cat([src_to_dst[:, :, :2],
+                                src_to_dst[:, :, 2:] / stride], dim=2)
+        flips = self.stack_meta(src, 'flip', dev) ^ self.stack_meta(
+            dst, 'flip', dev)
+        return warp_heatmaps(heatmaps, src_to_dst, flips,
+                             src[0].metainfo['flip_indices'])
 
     @property
     def dataset_meta(self) -> Optional[dict]:

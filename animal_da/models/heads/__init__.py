@@ -4,7 +4,8 @@ from .domain_discriminators import (ConvDomainDiscriminator,
                                     GradientReversal,
                                     MLPDomainDiscriminator, grad_reverse)
 from .per_joint_head import PerJointHeatmapHead
+from .refine_head import RefineHeatmapHead
 
-__all__ = ['PerJointHeatmapHead', 'GradientReversal', 'grad_reverse',
+__all__ = ['PerJointHeatmapHead', 'RefineHeatmapHead', 'GradientReversal', 'grad_reverse',
            'ConvDomainDiscriminator',
            'MLPDomainDiscriminator', 'ConvMLPDomainDiscriminator']

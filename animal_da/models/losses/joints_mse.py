@@ -57,3 +57,25 @@ class JointsMSELoss(nn.Module):
         per = self.per_joint(output, target, weights).mean(0)
         loss = per.mean() if self.joint_reduction == 'mean' else per.sum()
         return self.loss_weight * loss
+
+    def topk(self, output: torch.Tensor, target: torch.Tensor,
+             weights: torch.Tensor, k: int) -> torch.Tensor:
+        """UDA-Animal-Pose's curriculum loss: per image, the ``k`` joints
+        with the smallest loss (zero-weight joints rank last and add zero
+        where an image has fewer than ``k`` valid ones); the kept losses are
+        summed and divided by ``k * B`` (METHODS.md 1.6).
+
+        Args:
+            output (Tensor): (B, K, H, W) predictions.
+            target (Tensor): (B, K, H, W) targets.
+            weights (Tensor): (B, K) weights.
+            k (int): Joints kept per image.
+        """
+        per = self.per_joint(output, target, weights)
+        k = max(1, min(int(k), per.shape[1]))
+        rank = torch.where(weights > 0, per.detach(),
+                           torch.full_like(per, float('inf')))
+        idx = rank.topk(k, dim=1, largest=False).indices
+        kept = per.gather(1, idx)
+        return self.loss_weight * kept.sum() / (k * per.shape[0])
+

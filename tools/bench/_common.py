@@ -1,4 +1,5 @@
 """Helpers shared by the benchmarks: one training run, summaries, tables."""
+import json
 import os
 import os.path as osp
 import platform
@@ -15,6 +16,7 @@ if REPO not in sys.path:
 
 from animal_da.apis.launch import (build_runner, build_train_cfg,  # noqa: E402
                                    checkpoint_trust, parse_train_args)
+from animal_da.utils import dump_json_atomic  # noqa: E402
 
 
 def machine() -> str:
@@ -37,18 +39,30 @@ def data_root_options(root: str, train_key: str = 'train_dataloader.dataset'
 def run_one(config: str, data_root: str, work_dir: str, epochs: int,
             batch_size: int, seed: int, extra: List[str],
             cosine: bool = True,
-            train_key: str = 'train_dataloader.dataset') -> dict:
+            train_key: str = 'train_dataloader.dataset',
+            reuse: bool = True) -> dict:
     """Train one model and evaluate its final weights on target_test.
 
     Args:
         cosine: The config's second lr scheduler is the base's cosine one
             (its length follows ``epochs``).
         train_key: Config path of the train dataset that takes data_root.
+        reuse: Return the recorded result of an identical finished run in
+            ``work_dir`` instead of training again.
 
     Returns:
         dict: ``ap``, ``pck_bbox``, ``pck_paper`` (0-100), training images/s
         and seconds, and the final checkpoint path.
     """
+    key = dict(config=config, data_root=data_root, epochs=epochs,
+               batch_size=batch_size, seed=seed, extra=list(extra),
+               cosine=cosine, train_key=train_key)
+    cached = osp.join(work_dir, 'bench_result.json')
+    if reuse and osp.isfile(cached):
+        with open(cached) as f:
+            done = json.load(f)
+        if done.get('key') == key:
+            return done['result']
     sched = [f'param_scheduler.1.T_max={epochs}',
              f'param_scheduler.1.end={epochs}'] if cosine else []
     opts = data_root_options(data_root, train_key) + sched + [
@@ -71,11 +85,14 @@ def run_one(config: str, data_root: str, work_dir: str, epochs: int,
         train_s = time.perf_counter() - start
         iters = runner.iter
         metrics = runner.test()
-    return dict(ap=100 * metrics['coco/AP'], pck_bbox=100 * metrics['PCK'],
-                pck_paper=100 * metrics['crop/PCK'],
-                train_images_per_s=iters * batch_size / train_s,
-                train_s=train_s,
-                checkpoint=osp.join(work_dir, f'epoch_{epochs}.pth'))
+    result = dict(ap=100 * metrics['coco/AP'], pck_bbox=100 * metrics['PCK'],
+                  pck_paper=100 * metrics['crop/PCK'],
+                  train_images_per_s=iters * batch_size / train_s,
+                  train_s=train_s,
+                  checkpoint=osp.join(work_dir, f'epoch_{epochs}.pth'))
+    # a finished run is kept, so an interrupted benchmark resumes
+    dump_json_atomic(dict(key=key, result=result), cached)
+    return result
 
 
 def summarise(method: str, seeds: List[int], runs: List[dict]) -> dict:

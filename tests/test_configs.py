@@ -28,9 +28,19 @@ def test_config_builds(path):
             m['backbone'].pop('init_cfg', None)
     model = MODELS.build(model_cfg)
     assert model is not None
-    ds = cfg.train_dataloader.dataset
-    while 'dataset' in ds:
-        ds = ds.dataset
-    assert DATASETS.get(ds.type) is not None
-    for step in ds.pipeline:
+    todo, leaves = [cfg.train_dataloader.dataset], []
+    while todo:  # through RepeatDataset / ConcatDataset wrappers
+        ds = todo.pop()
+        assert DATASETS.get(ds.type) is not None, ds.type
+        if 'dataset' in ds:
+            todo.append(ds.dataset)
+        elif 'datasets' in ds:
+            todo += list(ds.datasets)
+        else:
+            leaves.append(ds)
+    steps = [s for ds in leaves for s in ds.pipeline]
+    while steps:  # MultiBranch views hold pipelines of their own
+        step = steps.pop()
         assert TRANSFORMS.get(step.type) is not None, step.type
+        for branch in step.get('branch_field', []):
+            steps += list(step.get(branch, []))

@@ -1,0 +1,1 @@
+"""Dataset metainfo files (mmpose ``dataset_info`` format)."""

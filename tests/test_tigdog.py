@@ -61,6 +61,13 @@ def test_tigdog_converter_and_dataset(tmp_path):
     assert t[8, 0] == 20. + 14 * 8
     split = tigdog_to_coco.convert_tigdog(root, 'horse', frame_idxs=[1])
     assert [i['file_name'] for i in split['images']] == ['horse/00000102.jpg']
+    both = str(tmp_path / 'both.json')
+    tigdog_to_coco.main(['tigdog', '--root', root, '--animal', 'horse',
+                         'tiger', '--out', both])
+    both = json.load(open(both))
+    assert [a['id'] for a in both['annotations']] == [1, 2, 3, 4]
+    assert [a['category_id'] for a in both['annotations']] == [1, 1, 2, 2]
+    assert len({i['id'] for i in both['images']}) == 4
     ds = DATASETS.build(dict(
         type='TigDogDataset', data_root=root,
         data_prefix=dict(img='behaviorDiscovery2.0/'), ann_file=out,

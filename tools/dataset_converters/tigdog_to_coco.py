@@ -16,10 +16,12 @@ keypoints' extent clipped to the image.
 
 Examples:
     python tools/dataset_converters/tigdog_to_coco.py tigdog \\
-        --root data/tigdog --animal horse --out data/tigdog/annotations/horse_all.json
+        --root data/tigdog --animal horse tiger \\
+        --frame-idxs horse_train_idxs_by_video.npy tiger_train_idxs_by_video.npy \\
+        --out data/tigdog/annotations/train.json
     python tools/dataset_converters/tigdog_to_coco.py synthetic \\
-        --root data/synthetic_animal --animal tiger \\
-        --out data/synthetic_animal/annotations/tiger_all.json
+        --root data/synthetic_animal --animal horse tiger \\
+        --out data/synthetic_animal/annotations/train.json
 """
 import argparse
 import glob
@@ -134,25 +136,51 @@ def convert_synthetic(root: str, animal: str) -> dict:
     return dict(images=images, annotations=anns, categories=CATEGORIES)
 
 
+def merge(parts: List[dict]) -> dict:
+    """One COCO dict from several (ids renumbered, e.g. horse + tiger)."""
+    images, anns = [], []
+    for part in parts:
+        remap = {}
+        for img in part['images']:
+            remap[img['id']] = len(images) + 1
+            images.append(dict(img, id=len(images) + 1))
+        for ann in part['annotations']:
+            anns.append(dict(ann, id=len(anns) + 1,
+                             image_id=remap[ann['image_id']]))
+    return dict(images=images, annotations=anns, categories=CATEGORIES)
+
+
+def _read_idxs(path: str) -> List[int]:
+    if path.endswith('.npy'):
+        return np.load(path).tolist()
+    with open(path) as f:
+        return json.load(f)
+
+
 def main(argv: Optional[List[str]] = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('source', choices=['tigdog', 'synthetic'])
     parser.add_argument('--root', required=True)
-    parser.add_argument('--animal', required=True, choices=['horse', 'tiger'])
+    parser.add_argument('--animal', required=True, nargs='+',
+                        choices=['horse', 'tiger'],
+                        help='one or both (one file, ids renumbered)')
     parser.add_argument('--out', required=True, help='COCO JSON to write')
-    parser.add_argument('--frame-idxs',
-                        help='TigDog: .npy or JSON list of indices into the '
-                        'filtered frames (e.g. train_idxs_by_video.npy)')
+    parser.add_argument('--frame-idxs', nargs='+',
+                        help='TigDog, one per animal: .npy or JSON list of '
+                        'indices into the filtered frames in the order '
+                        'above (e.g. train_idxs_by_video.npy)')
     args = parser.parse_args(argv)
-    if args.source == 'tigdog':
-        idxs = None
-        if args.frame_idxs:
-            idxs = (np.load(args.frame_idxs).tolist()
-                    if args.frame_idxs.endswith('.npy') else
-                    json.load(open(args.frame_idxs)))
-        coco = convert_tigdog(args.root, args.animal, idxs)
-    else:
-        coco = convert_synthetic(args.root, args.animal)
+    if args.frame_idxs and len(args.frame_idxs) != len(args.animal):
+        parser.error('give one --frame-idxs file per animal')
+    parts = []
+    for i, animal in enumerate(args.animal):
+        if args.source == 'tigdog':
+            idxs = _read_idxs(args.frame_idxs[i]) if args.frame_idxs \
+                else None
+            parts.append(convert_tigdog(args.root, animal, idxs))
+        else:
+            parts.append(convert_synthetic(args.root, animal))
+    coco = merge(parts)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     tmp = args.out + '.tmp'
     with open(tmp, 'w') as f:

@@ -54,7 +54,7 @@ PRESETS: Dict[str, dict] = {
             oracle='configs/baselines/'
             'td-hm_res18_synanimal-oracle_96x96_demo.py'),
         uda=dict(stage2_epochs=2, tta=3),
-        fidip=dict(epochs=3, pretrain_epochs=1),
+        fidip=dict(epochs=2, pretrain_epochs=1),
         options=[]),
     # a minutes-long check that every row runs (figures meaningless)
     'smoke': dict(

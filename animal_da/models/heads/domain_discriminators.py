@@ -55,10 +55,16 @@ class GradientReversal(nn.Module):
         return grad_reverse(x, self.coeff)
 
 
-def _check_input(x: Tensor, channels: int, name: str) -> None:
+def _check_input(module: nn.Module, x: Tensor) -> None:
+    """Features must have the channels and map size a discriminator was
+    built for (its layers' shapes depend on them)."""
+    name, channels = type(module).__name__, module.in_channels
     if x.dim() != 4 or x.shape[1] != channels:
         raise ValueError(f'{name} expects features (B, {channels}, H, W), '
                          f'got {tuple(x.shape)}')
+    if tuple(x.shape[-2:]) != module.in_size:
+        raise ValueError(f'{name} was built for {module.in_size} maps, got '
+                         f'{tuple(x.shape[-2:])}')
 
 
 @MODELS.register_module()
@@ -105,10 +111,7 @@ class ConvDomainDiscriminator(BaseModule):
                     nn.init.zeros_(m.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(x, self.in_channels, type(self).__name__)
-        if tuple(x.shape[-2:]) != self.in_size:
-            raise ValueError(f'{type(self).__name__} was built for '
-                             f'{self.in_size} maps, got {tuple(x.shape[-2:])}')
+        _check_input(self, x)
         return self.layers(x).flatten(1)[:, 0]
 
 
@@ -142,10 +145,7 @@ class MLPDomainDiscriminator(BaseModule):
         self.mlp = _mlp(in_channels * h * w, hidden)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(x, self.in_channels, type(self).__name__)
-        if tuple(x.shape[-2:]) != self.in_size:
-            raise ValueError(f'{type(self).__name__} was built for '
-                             f'{self.in_size} maps, got {tuple(x.shape[-2:])}')
+        _check_input(self, x)
         return self.mlp(x.flatten(1))[:, 0]
 
 
@@ -181,8 +181,5 @@ class ConvMLPDomainDiscriminator(BaseModule):
         self.mlp = _mlp(c * h * w, hidden)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_input(x, self.in_channels, type(self).__name__)
-        if tuple(x.shape[-2:]) != self.in_size:
-            raise ValueError(f'{type(self).__name__} was built for '
-                             f'{self.in_size} maps, got {tuple(x.shape[-2:])}')
+        _check_input(self, x)
         return self.mlp(self.convs(x).flatten(1))[:, 0]

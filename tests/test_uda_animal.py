@@ -240,3 +240,66 @@ def test_uda_demo_stage1_pseudo_labels_stage2(tiny_data, tmp_path):
     sd = torch.load(teacher, weights_only=True)['state_dict']
     assert 'head.refine_predict_2.1.weight' in sd
     assert not any(k.startswith(('discriminator', 'teacher.')) for k in sd)
+
+
+def _frames_with_a_moving_square(shift=(3, 2)):
+    rng = np.random.default_rng(0)
+    base = (rng.random((80, 80)) * 60).astype(np.uint8)
+    base = cv2.GaussianBlur(base, (0, 0), 1.0)
+    a = base.copy()
+    a[30:45, 30:45] = 230
+    b = np.roll(np.roll(base, shift[1], 0), shift[0], 1)
+    b[30 + shift[1]:45 + shift[1], 30 + shift[0]:45 + shift[0]] = 230
+    return a, b
+
+
+@pytest.mark.parametrize('by_video,same_video,expect', [
+    (True, True, True), (True, False, False), (False, False, True)])
+def test_temporal_check_flows_weak_labels(by_video, same_video, expect):
+    from animal_da.models.pseudo_labels import temporal_check
+    a, b = _frames_with_a_moving_square()
+    images = {'a': a, 'b': b}
+    # previous frame: a confident corner; current: a weak, wrong guess
+    entries = [dict(id=1, keypoints=[30., 30., 0.9, 60., 10., 0.9]),
+               dict(id=2, keypoints=[50., 60., 0.2, 60., 10., 0.85])]
+    frames = [dict(img_path='a', video_id=1, frame_id=0),
+              dict(img_path='b', video_id=1 if same_video else 2,
+                   frame_id=1 if same_video else 0)]
+    stats = temporal_check(entries, frames, images.__getitem__,
+                           by_video=by_video)
+    k = np.array(entries[1]['keypoints']).reshape(-1, 3)
+    if expect:
+        np.testing.assert_allclose(k[0, :2], [33., 32.], atol=0.6)
+        assert k[0, 2] == pytest.approx(0.9 * 0.9)
+        # the second keypoint was confident enough (0.85 >= 0.9 * 0.9)
+        assert list(k[1]) == [60., 10., 0.85]
+        assert stats['replaced'] == 1
+    else:
+        assert list(k[0]) == [50., 60., 0.2]
+        assert stats['checked'] == 0
+
+
+def test_temporal_check_in_dataset_order(tmp_path):
+    from animal_da.apis.pseudo_label import _apply_temporal_check
+    a, b = _frames_with_a_moving_square()
+    infos = []
+    for i, (name, img) in enumerate((('a.png', a), ('b.png', b))):
+        cv2.imwrite(str(tmp_path / name), img)
+        infos.append(dict(id=10 + i, img_path=str(tmp_path / name),
+                          video_id=3, frame_id=i))
+
+    class Pool:
+        def __len__(self):
+            return 2
+
+        def get_data_info(self, i):
+            return infos[i]
+    # entries in id order reversed: the check must follow the dataset order
+    entries = [dict(id=11, keypoints=[50., 60., 0.2]),
+               dict(id=10, keypoints=[30., 30., 0.9])]
+    _apply_temporal_check(entries, Pool(), dict(by_video=True))
+    np.testing.assert_allclose(entries[0]['keypoints'][:2], [33., 32.],
+                               atol=0.6)
+    del infos[0]['video_id']
+    with pytest.raises(ValueError, match='video_id'):
+        _apply_temporal_check(entries, Pool(), dict(by_video=True))

@@ -32,6 +32,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--work-dir', help="the model's run folder (its "
                         'checkpoints are trusted)')
     parser.add_argument('--trust-checkpoint', action='store_true')
+    parser.add_argument('--temporal-check', action='store_true',
+                        help='optical-flow check against the previous frame '
+                        'of the same video (UDA-Animal-Pose; needs video_id '
+                        'and frame_id in the image entries)')
+    parser.add_argument('--across-clips', action='store_true',
+                        help='with --temporal-check: the previous sample in '
+                        'order even across clips (the paper code\'s quirk)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. '
                         'pseudo_label_dataset.data_root=data/x/')
@@ -49,7 +56,9 @@ def main(argv: Optional[List[str]] = None) -> str:
         return generate_pseudo_labels(
             cfg, args.checkpoint, args.out,
             num_transforms=args.num_transforms, flip=not args.no_flip,
-            batch_size=args.batch_size, seed=args.seed, device=args.device)
+            batch_size=args.batch_size, seed=args.seed, device=args.device,
+            temporal=dict(by_video=not args.across_clips)
+            if args.temporal_check else None)
 
 
 if __name__ == '__main__':

@@ -193,7 +193,8 @@ def generate_pseudo_labels(config: Union[str, Config],
                            seed: int = 0,
                            device: str = 'cpu',
                            save_every: int = 20,
-                           show_progress: bool = True) -> str:
+                           show_progress: bool = True,
+                           temporal: Optional[dict] = None) -> str:
     """Write TTA pseudo labels for the unlabelled instances of a dataset.
 
     Resumable: progress is saved every ``save_every`` batches to
@@ -214,6 +215,9 @@ def generate_pseudo_labels(config: Union[str, Config],
         device (str): Inference device.
         save_every (int): Batches between progress saves.
         show_progress (bool): Show a progress bar.
+        temporal (dict, optional): Apply the optical-flow temporal check
+            (:func:`~animal_da.models.pseudo_labels.temporal_check`) with
+            these arguments, e.g. ``dict(by_video=True)``, in dataset order.
 
     Returns:
         str: ``out_file``.
@@ -247,16 +251,43 @@ def generate_pseudo_labels(config: Union[str, Config],
     labeler.label_dataset(dataset, batch_size, {e['id'] for e in entries},
                           on_batch=save_progress,
                           show_progress=show_progress)
+    if temporal is not None:
+        _apply_temporal_check(entries, dataset, temporal)
     dump_json_atomic(dict(
         info=dict(description='animal_da TTA pseudo labels',
                   config=config if isinstance(config, str) else
                   (config.filename or '<in-memory config>'),
                   checkpoint=osp.basename(checkpoint),
-                  num_transforms=num_transforms, flip=flip, seed=seed),
+                  num_transforms=num_transforms, flip=flip, seed=seed,
+                  temporal_check=temporal),
         annotations=sorted(entries, key=lambda e: e['id'])), out_file)
     if osp.isfile(partial):
         os.remove(partial)
     return out_file
+
+
+def _apply_temporal_check(entries: List[dict], dataset,
+                          temporal: dict) -> None:
+    """Run the temporal check over ``entries`` in dataset order."""
+    from ..models.pseudo_labels import temporal_check
+    infos = {int(dataset.get_data_info(i)['id']): dataset.get_data_info(i)
+             for i in range(len(dataset))}
+    position = {ann_id: i for i, ann_id in enumerate(infos)}
+    order = sorted(entries, key=lambda e: position[e['id']])
+    if temporal.get('by_video', True) and not all(
+            'video_id' in infos[e['id']] for e in order):
+        raise ValueError('the temporal check by video needs video_id and '
+                         'frame_id in the image entries of the annotation '
+                         'file (or by_video=False)')
+    frames = [dict(img_path=infos[e['id']]['img_path'],
+                   video_id=infos[e['id']].get('video_id'),
+                   frame_id=infos[e['id']].get('frame_id')) for e in order]
+    stats = temporal_check(
+        order, frames, lambda p: cv2.imread(p, cv2.IMREAD_GRAYSCALE),
+        **temporal)
+    MMLogger.get_current_instance().info(
+        f'temporal check: {stats["replaced"]} of {stats["checked"]} '
+        'keypoints with a flowed label replaced')
 
 
 def pseudo_label_quality(pl_file: str, dataset, filter_cfg: dict,

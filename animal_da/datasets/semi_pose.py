@@ -78,6 +78,10 @@ class SemiPoseDataset(BaseCocoStyleDataset):
             ann = dict(ann, keypoints=[0.] * (3 * k), num_keypoints=0)
             raw_data_info = dict(raw_data_info, raw_ann_info=ann)
         info = super().parse_data_info(raw_data_info)
+        img = raw_data_info['raw_img_info']
+        for key in ('video_id', 'frame_id'):  # video data (temporal checks)
+            if key in img:
+                info[key] = img[key]
         info['has_keypoints'] = bool(
             np.any(info['keypoints_visible'] > 0))
         return info

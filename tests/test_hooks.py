@@ -43,6 +43,24 @@ def test_ema_warm_start_copies_then_averages():
                           0.9 * before + 0.1 * model.student.weight)
 
 
+def test_ema_with_mmengine_averaging_rules():
+    model = _TS()
+    hook = EMATeacherHook(averaged_model=dict(
+        type='ExponentialMovingAverage', momentum=0.25))
+    hook.before_train(_runner(model))
+    with torch.no_grad():
+        model.student.weight.add_(4.0)
+    before = model.teacher.weight.clone()
+    hook.after_train_iter(_runner(model, it=0), 0)
+    assert torch.allclose(model.teacher.weight,
+                          0.75 * before + 0.25 * model.student.weight)
+    # annealed momentum: max(0.01, gamma / (gamma + steps)) = 1 at step 0
+    hook = EMATeacherHook(averaged_model=dict(
+        type='MomentumAnnealingEMA', momentum=0.01, gamma=1))
+    hook.after_train_iter(_runner(model, it=0), 0)
+    assert torch.equal(model.teacher.weight, model.student.weight)
+
+
 def test_ema_hook_checks_its_contract():
     with pytest.raises(AttributeError, match='model.teacher'):
         EMATeacherHook().before_train(_runner(nn.Linear(1, 1)))

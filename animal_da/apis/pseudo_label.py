@@ -270,8 +270,10 @@ def _apply_temporal_check(entries: List[dict], dataset,
                           temporal: dict) -> None:
     """Run the temporal check over ``entries`` in dataset order."""
     from ..models.pseudo_labels import temporal_check
-    infos = {int(dataset.get_data_info(i)['id']): dataset.get_data_info(i)
-             for i in range(len(dataset))}
+    infos = {}
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        infos[int(info['id'])] = info
     position = {ann_id: i for i, ann_id in enumerate(infos)}
     order = sorted(entries, key=lambda e: position[e['id']])
     if temporal.get('by_video', True) and not all(

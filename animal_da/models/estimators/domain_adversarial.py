@@ -143,14 +143,20 @@ class DomainAdversarialPoseEstimator(BaseModel):
         return float(self.scheduled.get(name, self.adv_cfg[name]))
 
     # ---- steps ------------------------------------------------------------
-    def pose_forward(self, inputs: Tensor, samples: list) -> tuple:
-        """Heatmaps, the keypoint loss and the discriminator features."""
+    def run_pose(self, inputs: Tensor) -> tuple:
+        """Heatmaps and the tapped features of one pose-network forward
+        (through its DDP wrapper when there is one)."""
         self._features = None
         heat = self.pose(inputs, None, mode='tensor')
         if self._features is None:
             raise RuntimeError(f'module {self.feature_cfg["module"]!r} did '
                                'not run in the forward pass')
         feats, self._features = self._features, None
+        return heat, feats
+
+    def pose_forward(self, inputs: Tensor, samples: list) -> tuple:
+        """Heatmaps, the keypoint loss and the discriminator features."""
+        heat, feats = self.run_pose(inputs)
         head = self.pose_net.head
         target = torch.stack([s.gt_fields.heatmaps for s in samples])
         weight = torch.cat([torch.as_tensor(
@@ -228,10 +234,8 @@ class DomainAdversarialPoseEstimator(BaseModel):
         gradients), one discriminator step."""
         data = self.data_preprocessor(data, True)
         inputs, samples = data['inputs'], data['data_samples']
-        self._features = None
         with torch.no_grad():
-            self.pose(inputs, None, mode='tensor')
-        feats, self._features = self._features, None
+            _, feats = self.run_pose(inputs)
         return self.discriminator_step(
             feats, self.domain_labels(samples, inputs.device), opt_d)
 

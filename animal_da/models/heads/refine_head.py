@@ -4,6 +4,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
+from mmpose.evaluation.functional import pose_pck_accuracy
 from mmpose.models.heads import HeatmapHead
 from mmpose.registry import MODELS
 from mmpose.utils.tensor_utils import to_numpy
@@ -138,7 +139,6 @@ class RefineHeatmapHead(HeatmapHead):
             loss_kpt=self.loss_module(out['coarse'], gt, w) +
             self.loss_module(out['refined'], gt, w))
         if train_cfg.get('compute_acc', True):
-            from mmpose.evaluation.functional import pose_pck_accuracy
             _, acc, _ = pose_pck_accuracy(
                 output=to_numpy(out['refined']), target=to_numpy(gt),
                 mask=to_numpy(w) > 0)

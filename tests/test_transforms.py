@@ -47,3 +47,36 @@ def test_safe_half_body_keeps_box_for_collapsed_keypoints():
                flip_indices=meta['flip_indices'])
     out = SafeRandomHalfBody(prob=1.0)(res)
     assert np.all(out['bbox_scale'] == 50.)
+
+
+def test_crop_shear_moves_pixels_and_keypoints_together():
+    """A bright dot under each keypoint stays under it after the warp, and
+    the recorded view affine maps the original keypoints to the new ones."""
+    import pytest
+
+    from animal_da.datasets.transforms import RandomCropShear
+    np.random.seed(3)
+    img = np.zeros((64, 64, 3), np.uint8)
+    kpts = np.array([[[20., 24.], [40., 30.], [32., 45.]]], np.float32)
+    for x, y in kpts[0].astype(int):
+        img[y - 1:y + 2, x - 1:x + 2] = 255
+    view = np.array([[0.5, 0, 3], [0, 0.5, -2]], np.float32)
+    orig = (kpts - view[:, 2]) / 0.5  # original-image points of the crop's
+    res = dict(img=img, transformed_keypoints=kpts.copy(),
+               view_affine=view.copy())
+    out = RandomCropShear(prob=1.0, axis_scale=(0.8, 1.2), shear=20)(res)
+    moved = out['transformed_keypoints'][0]
+    assert np.abs(moved - kpts[0]).max() > 1.0  # it did warp
+    for x, y in moved:
+        patch = out['img'][int(round(y)) - 1:int(round(y)) + 2,
+                           int(round(x)) - 1:int(round(x)) + 2, 0]
+        assert patch.max() > 100, (x, y)
+    mapped = orig[0] @ out['view_affine'][:, :2].T + out['view_affine'][:, 2]
+    np.testing.assert_allclose(mapped, moved, atol=1e-3)
+    same = RandomCropShear(prob=0.0)(dict(img=img.copy(),
+                                          transformed_keypoints=kpts.copy()))
+    assert np.array_equal(same['img'], img)
+    with pytest.raises(ValueError, match='axis_scale'):
+        RandomCropShear(axis_scale=(0, 1))
+    with pytest.raises(KeyError, match='TopdownAffine'):
+        RandomCropShear(prob=1.0)(dict(img=img, keypoints=kpts))

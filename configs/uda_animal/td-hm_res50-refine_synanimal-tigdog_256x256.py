@@ -49,6 +49,9 @@ train_pipeline = [
     dict(type='RandomBBoxTransform', scale_factor=(0.5, 1.5),
          rotate_factor=30.0, rotate_prob=0.5, shift_factor=0.05),
     dict(type='TopdownAffine', input_size=codec['input_size']),
+    # imgaug's shear (+-20 deg); its per-axis scale is RandomBBoxTransform's
+    # isotropic one here (RandomCropShear's axis_scale can add it)
+    dict(type='RandomCropShear', prob=0.5, shear=20.0),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs')
 ]

@@ -2,9 +2,9 @@
 from .domain import SetDomainLabel
 from .occlusion import PasteOccluders
 from .photometric import BrightnessContrast, GreyCutout, NoiseBlurContrast, RandAugmentPose
-from .view_geometry import (VIEW_META_KEYS, RecordViewGeometry,
-                            SafeRandomHalfBody)
+from .view_geometry import (VIEW_META_KEYS, RandomCropShear,
+                            RecordViewGeometry, SafeRandomHalfBody)
 
 __all__ = ['BrightnessContrast', 'GreyCutout', 'NoiseBlurContrast', 'RandAugmentPose',
-           'RecordViewGeometry', 'SafeRandomHalfBody', 'VIEW_META_KEYS', 'SetDomainLabel',
+           'RandomCropShear', 'RecordViewGeometry', 'SafeRandomHalfBody', 'VIEW_META_KEYS', 'SetDomainLabel',
            'PasteOccluders']

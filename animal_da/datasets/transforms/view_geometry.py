@@ -74,3 +74,69 @@ class SafeRandomHalfBody(RandomHalfBody):
         if np.any(results['bbox_scale'] < self.min_size):
             results['bbox_center'], results['bbox_scale'] = center, scale
         return results
+
+
+@TRANSFORMS.register_module()
+class RandomCropShear(BaseTransform):
+    """Per-axis scale and shear of the top-down crop, the part of imgaug's
+    ``Affine`` that mmpose's ``RandomBBoxTransform`` (isotropic scale,
+    shift, rotation) lacks; UDA-Animal-Pose's stage-1 chain uses it
+    (METHODS.md 1.3: scale 0.5-1.5 per axis, shear +-20 degrees).
+
+    Run it after ``TopdownAffine`` (and after ``RecordViewGeometry`` in a
+    multi-view branch: its ``view_affine`` is updated) and before
+    ``GenerateTarget``. The crop image and ``transformed_keypoints`` are
+    warped about the crop centre by ``[[sx, tan(shear) sy], [0, sy]]``;
+    keypoints that leave the crop are dropped by the target encoder as usual.
+
+    Args:
+        prob (float): Probability of warping a sample.
+        axis_scale (tuple): Range of the independent x and y scale factors.
+        shear (float): Largest shear angle along x, in degrees.
+        border_value (int): Fill value outside the warped image.
+    """
+
+    def __init__(self, prob: float = 0.5, axis_scale=(1.0, 1.0),
+                 shear: float = 20.0, border_value: int = 0):
+        lo, hi = axis_scale
+        if not 0 < lo <= hi:
+            raise ValueError(f'axis_scale must be 0 < low <= high, got '
+                             f'{axis_scale}')
+        if not 0 <= shear < 90:
+            raise ValueError(f'shear must be in [0, 90) degrees, got {shear}')
+        self.prob, self.axis_scale = prob, (float(lo), float(hi))
+        self.shear, self.border_value = float(shear), border_value
+
+    def matrix(self, w: int, h: int) -> np.ndarray:
+        """A random 3x3 crop-pixel warp about the crop centre."""
+        sx, sy = np.random.uniform(*self.axis_scale, size=2)
+        t = np.tan(np.deg2rad(np.random.uniform(-self.shear, self.shear)))
+        cx, cy = (w - 1) / 2., (h - 1) / 2.
+        to_c = np.array([[1., 0, -cx], [0, 1, -cy], [0, 0, 1]])
+        back = np.array([[1., 0, cx], [0, 1, cy], [0, 0, 1]])
+        warp = np.array([[sx, t * sy, 0], [0, sy, 0], [0, 0, 1]])
+        return back @ warp @ to_c
+
+    def transform(self, results: Dict) -> Dict:
+        import cv2
+        if 'transformed_keypoints' not in results and 'keypoints' in results:
+            raise KeyError('RandomCropShear must follow TopdownAffine')
+        if np.random.rand() >= self.prob:
+            return results
+        h, w = results['img'].shape[:2]
+        mat = self.matrix(w, h)
+        results['img'] = cv2.warpAffine(
+            results['img'], mat[:2], (w, h), flags=cv2.INTER_LINEAR,
+            borderValue=(self.border_value, ) * 3)
+        kpts = results.get('transformed_keypoints')
+        if kpts is not None:
+            results['transformed_keypoints'] = (
+                kpts @ mat[:2, :2].T + mat[:2, 2]).astype(kpts.dtype)
+        if 'view_affine' in results:
+            view = np.concatenate([results['view_affine'], [[0, 0, 1]]])
+            results['view_affine'] = (mat @ view)[:2].astype(np.float32)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(prob={self.prob}, axis_scale='
+                f'{self.axis_scale}, shear={self.shear})')

@@ -19,6 +19,9 @@ def test_bench_configs_exist(name):
              if isinstance(v, str) and v.startswith('configs/')]
     for preset in mod.PRESETS.values():
         paths += list(preset.get('configs', {}).values())
+        paths += [v for key in ('uda', 'fidip')
+                  for v in preset.get(key, {}).values()
+                  if isinstance(v, str) and v.startswith('configs/')]
     assert paths
     for p in paths:
         assert osp.isfile(osp.join(REPO, p)), p

@@ -4,9 +4,9 @@
 # td-hm_res50-refine_synanimal-tigdog_256x256.py; then export it and write
 # its TTA pseudo labels of the TigDog training frames:
 #   python tools/export_model.py <stage-1 config> <checkpoint> --out work_dirs/uda_tigdog_stage1
-#   python tools/pseudo_label.py <stage-1 config> <checkpoint> --out work_dirs/uda_tigdog_stage1/pseudo_labels.json
-# Not implemented: the optical-flow temporal check of the paper's pseudo
-# labels (METHODS.md 1.5).
+#   python tools/pseudo_label.py <stage-1 config> <checkpoint> --out work_dirs/uda_tigdog_stage1/pseudo_labels.json --temporal-check
+# (--temporal-check: the optical-flow check of METHODS.md 1.5, by video;
+# add --across-clips for the original code's behaviour)
 _base_ = ['./td-hm_res50-refine_synanimal-tigdog_256x256.py']
 
 stage1_checkpoint = ('work_dirs/uda_tigdog_stage1/'
@@ -39,6 +39,7 @@ source_view = [
          rotate_factor=30.0, rotate_prob=0.5, shift_factor=0.05),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='RecordViewGeometry'),
+    dict(type='RandomCropShear', prob=0.5, shear=20.0),
     dict(type='GenerateTarget', encoder=codec),
     view_pack,
 ]

@@ -72,8 +72,7 @@ PRESETS: Dict[str, dict] = {
                  'val_dataloader.persistent_workers=False',
                  'test_dataloader.num_workers=0',
                  'test_dataloader.persistent_workers=False']),
-    # paper-sized baselines: ResNet-50, 256x256 input, 64x64 heatmaps (the
-    # adaptation recipes have CPU-sized demo configs only so far)
+    # paper-sized: ResNet-50, 256x256 input, 64x64 heatmaps for every row
     'gpu': dict(
         num_images=10000, epochs=60, batch_size=64, seeds=[0, 1, 2],
         configs=dict(
@@ -81,6 +80,14 @@ PRESETS: Dict[str, dict] = {
             'td-hm_res50_synanimal-source-only_256x256.py',
             oracle='configs/baselines/'
             'td-hm_res50_synanimal-oracle_256x256.py'),
+        uda=dict(stage2_epochs=20, tta=5,
+                 stage1='configs/uda_animal/'
+                 'td-hm_res50-refine_synanimal-source_256x256.py',
+                 stage2='configs/uda_animal/'
+                 'uda-animal_res50_synanimal-to-real_256x256.py'),
+        fidip=dict(epochs=10, pretrain_epochs=1,
+                   config='configs/fidip/'
+                   'fidip_res50_synanimal-syn+real-5shot_256x256.py'),
         options=['train_dataloader.num_workers=8',
                  'val_dataloader.num_workers=4',
                  'test_dataloader.num_workers=4']),
@@ -97,12 +104,14 @@ def _export(config: str, ckpt: str) -> str:
 def run_uda(preset: dict, data: str, work: str, seed: int, logger) -> dict:
     """Stage 1, TTA pseudo labels, stage 2 for one seed."""
     root = data.rstrip('/') + '/'
-    s1 = run_one(UDA_STAGE1, data, osp.join(work, f'uda_stage1_seed{seed}'),
+    stage1 = preset['uda'].get('stage1', UDA_STAGE1)
+    stage2 = preset['uda'].get('stage2', UDA_STAGE2)
+    s1 = run_one(stage1, data, osp.join(work, f'uda_stage1_seed{seed}'),
                  preset['epochs'], preset['batch_size'], seed,
                  preset['options'])
     logger.info(f'uda stage 1 seed {seed}: {s1}')
-    plain = _export(UDA_STAGE1, s1['checkpoint'])
-    cfg = Config.fromfile(osp.join(REPO, UDA_STAGE1))
+    plain = _export(stage1, s1['checkpoint'])
+    cfg = Config.fromfile(osp.join(REPO, stage1))
     cfg.pseudo_label_dataset.data_root = root
     pl_file = osp.join(osp.dirname(s1['checkpoint']), 'pseudo_labels.json')
     if not osp.isfile(pl_file):
@@ -110,13 +119,13 @@ def run_uda(preset: dict, data: str, work: str, seed: int, logger) -> dict:
                                num_transforms=preset['uda']['tta'], seed=seed)
     from mmpose.registry import DATASETS
     pool = DATASETS.build(dict(cfg.pseudo_label_dataset, pipeline=[]))
-    s2_cfg = Config.fromfile(osp.join(REPO, UDA_STAGE2))
+    s2_cfg = Config.fromfile(osp.join(REPO, stage2))
     quality = pseudo_label_quality(
         pl_file, pool, s2_cfg.train_dataloader.dataset.datasets[1]
         .pseudo_labels.filter)
     logger.info(f'uda pseudo labels seed {seed}: {quality}')
     epochs = preset['uda']['stage2_epochs']
-    s2 = run_one(UDA_STAGE2, data, osp.join(work, f'uda_animal_seed{seed}'),
+    s2 = run_one(stage2, data, osp.join(work, f'uda_animal_seed{seed}'),
                  epochs, preset['batch_size'], seed, preset['options'] + [
                      f'train_dataloader.dataset.datasets.1.data_root={root}',
                      'train_dataloader.dataset.datasets.1.pseudo_labels.'
@@ -137,7 +146,8 @@ def run_fidip(preset: dict, data: str, work: str, seed: int,
     plain = _export(preset['configs']['source_only'],
                     source_only['checkpoint'])
     hook = 'custom_hooks.2'
-    run = run_one(FIDIP, data, osp.join(work, f'fidip_seed{seed}'),
+    config = preset['fidip'].get('config', FIDIP)
+    run = run_one(config, data, osp.join(work, f'fidip_seed{seed}'),
                   preset['fidip']['epochs'], preset['batch_size'], seed,
                   preset['options'] + [
                       f'train_dataloader.dataset.datasets.1.data_root={root}',

@@ -39,12 +39,14 @@ STAGE1 = 'configs/scarcenet/td-hm_res18_synanimal-real-5shot_96x96_demo.py'
 STAGE2 = ('configs/scarcenet/'
           'scarcenet_res18_synanimal-real-5shot_96x96_demo.py')
 PRESETS: Dict[str, dict] = {
+    # shots: labelled images per species (the configs' 5 unless overridden;
+    # repeat: passes over them per stage-1 epoch)
     'cpu-small': dict(num_images=2000, stage1_epochs=10, stage2_epochs=3,
                       repeat=20, batch_size=32, tta=3, seeds=[0, 1],
-                      ramp=(1, 2), stage2_lr=1e-3),
+                      ramp=(1, 2), stage2_lr=1e-3, shots=5),
     'gpu': dict(num_images=10000, stage1_epochs=60, stage2_epochs=40,
                 repeat=20, batch_size=64, tta=5, seeds=[0, 1, 2],
-                ramp=(3, 8), stage2_lr=1e-3),
+                ramp=(3, 8), stage2_lr=1e-3, shots=5),
 }
 PL_FILTER = dict(type='GlobalPercentileFilter', percentile=0.4)
 SOURCE_ONLY = ('configs/baselines/'
@@ -74,18 +76,24 @@ def run_seed(preset: dict, data: str, work: str, seed: int, logger,
              init: str = None) -> tuple:
     """Labelled-only, pseudo labels, ScarceNet for one seed."""
     root = data.rstrip('/') + '/'
+    cfg = Config.fromfile(osp.join(REPO, STAGE1))
+    shots = preset['shots']
+    # options only where they change the configs (keeps cached runs valid)
+    more = shots != cfg.pseudo_label_dataset.labelled.per_category
     s1 = run_one(STAGE1, data, osp.join(work, f'labelled_only_seed{seed}'),
                  preset['stage1_epochs'], preset['batch_size'], seed,
                  [f'train_dataloader.dataset.times={preset["repeat"]}'] +
-                 ([f'load_from={init}'] if init else []),
+                 ([f'load_from={init}'] if init else []) +
+                 ['train_dataloader.dataset.dataset.labelled.per_category='
+                  f'{shots}'] * more,
                  train_key='train_dataloader.dataset.dataset')
     logger.info(f'labelled_only seed {seed}: {s1}')
     s1_work = osp.dirname(s1['checkpoint'])
     with trusted_checkpoints([s1_work]):
         _, plain = export_pose_model(osp.join(REPO, STAGE1), s1['checkpoint'],
                                      osp.join(s1_work, 'exported'))
-    cfg = Config.fromfile(osp.join(REPO, STAGE1))
     cfg.pseudo_label_dataset.data_root = root
+    cfg.pseudo_label_dataset.labelled.per_category = shots
     cfg_file = osp.join(s1_work, 'stage1_for_pseudo_labels.py')
     cfg.dump(cfg_file)
     pl_file = osp.join(s1_work, 'pseudo_labels.json')
@@ -106,7 +114,8 @@ def run_seed(preset: dict, data: str, work: str, seed: int, logger,
                      f'custom_hooks.3.values.consistency_weight.length={c_len}',
                      f'custom_hooks.3.values.small_loss_rate.length={s_len}',
                      f'optim_wrapper.optimizer.lr={preset["stage2_lr"]}',
-                 ], cosine=False)
+                 ] + [f'train_dataloader.dataset.labelled.per_category={shots}'
+                      ] * more, cosine=False)
     logger.info(f'scarcenet seed {seed}: {s2}')
     return s1, s2, dict(quality, seconds=pl_s)
 
@@ -137,7 +146,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     logger = MMLogger.get_instance('animal_da_bench')
     t0 = time.perf_counter()
     meta = ensure_dataset(args.data, preset['num_images'], seed=0, nproc=2)
-    work = osp.join(args.work_dir, f'scarce_labels_{args.preset}')
+    shots = '' if preset['shots'] == PRESETS[args.preset]['shots'] else \
+        f'_{preset["shots"]}shot'
+    work = osp.join(args.work_dir, f'scarce_labels_{args.preset}{shots}')
     init = None if args.no_pretrain else pretrained_model(
         preset, args.data, args.work_dir, args.preset, logger)
     lab, scn, pls = [], [], []
@@ -157,7 +168,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         bench='scarce_labels', preset=args.preset, machine=machine(),
         overrides=args.override, data=meta,
         stage1_init='random' if init is None else
-        'source-only model (synthetic style, no target labels)', labels_per_species=5, rows=rows,
+        'source-only model (synthetic style, no target labels)',
+        labels_per_species=preset['shots'], rows=rows,
         teacher_student_cost=dict(
             plain_images_per_s=plain_ips, scarcenet_images_per_s=scn_ips,
             extra_time_per_image=round(plain_ips / scn_ips - 1, 3)),
@@ -165,7 +177,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         ap_spread=max(rows[0]['ap']['std'], rows[1]['ap']['std']),
         total_minutes=round((time.perf_counter() - t0) / 60, 1))
     out = args.out or osp.join(REPO, 'docs', 'benchmarks',
-                               f'scarce_labels_{args.preset}.json')
+                               f'scarce_labels_{args.preset}{shots}.json')
     dump_json_atomic(result, out, indent=2)
     logger.info('\n' + table(rows))
     logger.info(f'pseudo labels: {rows[1]["pseudo_labels"]}; cost: '

@@ -2,6 +2,7 @@
 import copy
 from typing import Dict, List, Optional, Union
 
+import numpy as np
 import torch
 from mmengine.model import BaseModel
 from mmpose.registry import MODELS
@@ -120,7 +121,7 @@ class TeacherStudentPoseEstimator(BaseModel):
     def stack_meta(samples: List, key: str, device) -> Tensor:
         """Stack one metainfo entry of a view's samples into a tensor."""
         return torch.as_tensor(
-            [s.metainfo[key] for s in samples], device=device,
+            np.asarray([s.metainfo[key] for s in samples]), device=device,
             dtype=torch.float32 if key != 'flip' else torch.bool)
 
     def targets(self, samples: List, device) -> tuple:

@@ -81,28 +81,19 @@ val_pipeline = [
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackPoseInputs')
 ]
+eval_data = dict(
+    _delete_=True,
+    type='AP10KDataset',
+    data_root=data_root,
+    data_prefix=dict(img='images/'),
+    test_mode=True,
+    pipeline=val_pipeline)
 val_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    dataset=dict(
-        _delete_=True,
-        type='AP10KDataset',
-        data_root=data_root,
-        ann_file='annotations/target_val.json',
-        data_prefix=dict(img='images/'),
-        test_mode=True,
-        pipeline=val_pipeline))
+    batch_size=64, num_workers=4,
+    dataset=dict(eval_data, ann_file='annotations/target_val.json'))
 test_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    dataset=dict(
-        _delete_=True,
-        type='AP10KDataset',
-        data_root=data_root,
-        ann_file='annotations/target_test.json',
-        data_prefix=dict(img='images/'),
-        test_mode=True,
-        pipeline=val_pipeline))
+    batch_size=64, num_workers=4,
+    dataset=dict(eval_data, ann_file='annotations/target_test.json'))
 val_evaluator = [
     dict(type='CocoMetric', ann_file=None),
     dict(type='PCKAccuracy', thr=0.05),

@@ -39,8 +39,8 @@ STAGE1 = 'configs/scarcenet/td-hm_res18_synanimal-real-5shot_96x96_demo.py'
 STAGE2 = ('configs/scarcenet/'
           'scarcenet_res18_synanimal-real-5shot_96x96_demo.py')
 PRESETS: Dict[str, dict] = {
-    # shots: labelled images per species (the configs' 5 unless overridden;
-    # repeat: passes over them per stage-1 epoch)
+    # shots: labelled images per species (the configs have 5); repeat:
+    # passes over them per stage-1 epoch
     'cpu-small': dict(num_images=2000, stage1_epochs=10, stage2_epochs=3,
                       repeat=20, batch_size=32, tta=3, seeds=[0, 1],
                       ramp=(1, 2), stage2_lr=1e-3, shots=5),

@@ -39,6 +39,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--across-clips', action='store_true',
                         help='with --temporal-check: the previous sample in '
                         'order even across clips (the paper code\'s quirk)')
+    parser.add_argument('--subpixel', action='store_true',
+                        help='quarter-pixel step towards the larger '
+                        'neighbour (as mmpose decodes; the papers keep the '
+                        'integer argmax)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. '
                         'pseudo_label_dataset.data_root=data/x/')
@@ -58,7 +62,7 @@ def main(argv: Optional[List[str]] = None) -> str:
             num_transforms=args.num_transforms, flip=not args.no_flip,
             batch_size=args.batch_size, seed=args.seed, device=args.device,
             temporal=dict(by_video=not args.across_clips)
-            if args.temporal_check else None)
+            if args.temporal_check else None, subpixel=args.subpixel)
 
 
 if __name__ == '__main__':

@@ -67,7 +67,10 @@ def run_one(config: str, data_root: str, work_dir: str, epochs: int,
              f'param_scheduler.1.end={epochs}'] if cosine else []
     opts = data_root_options(data_root, train_key) + sched + [
                 f'train_cfg.max_epochs={epochs}',
-                f'train_cfg.val_interval={epochs + 1}',  # no target val
+                # no validation on target labels (mmengine validates after
+                # the last epoch unless val_begin lies beyond it)
+                f'train_cfg.val_interval={epochs + 1}',
+                f'train_cfg.val_begin={epochs + 1}',
                 f'train_dataloader.batch_size={batch_size}',
                 f'randomness.seed={seed}',
                 f'default_hooks.checkpoint.interval={epochs}',

@@ -111,21 +111,3 @@ def test_joints_mse_weight_inside_vs_outside():
     assert outside.tolist() == [[1.0, 0.5]]  # weight 2 -> x2
     assert JointsMSELoss(joint_reduction='sum')(pred, target, w).item() == \
         pytest.approx(2.5)
-
-
-def test_quarter_offset_matches_mmpose_refinement():
-    """The batched sub-pixel step equals mmpose's refine_keypoints."""
-    from mmpose.codecs.utils import refine_keypoints
-
-    from animal_da.models.pseudo_labels import quarter_offset
-    torch.manual_seed(0)
-    heat = torch.rand(3, 5, 12, 10)
-    heat[0, 0, 0, 4] = 5.  # peaks on the border rows/columns too
-    heat[1, 2, 6, 0] = 5.
-    heat[2, 3, 11, 9] = 5.
-    loc, _ = decode_argmax(heat)
-    ours = quarter_offset(heat, loc).numpy()
-    for b in range(3):
-        ref = refine_keypoints(loc[b:b + 1].numpy().copy(), heat[b].numpy())
-        np.testing.assert_allclose(ours[b], ref[0], atol=1e-6)
-    assert np.abs(ours - loc.numpy()).max() == 0.25

@@ -5,6 +5,7 @@ import json
 import os.path as osp
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -89,6 +90,40 @@ def test_pseudo_labels_resume(stage1, tiny_data, tmp_path):
     q = pseudo_label_quality(full, ds, dict(type='GlobalPercentileFilter',
                                             percentile=0.4))
     assert 0 <= q['precision'] <= 100 and 55 <= q['kept'] <= 65
+
+
+def test_pseudo_labels_subpixel(stage1, tiny_data, tmp_path):
+    """--subpixel moves each label at most a quarter heatmap pixel (mmpose's
+    refinement) from the integer argmax, and moves some; scores stay."""
+    from mmengine.config import Config
+    from mmpose.registry import DATASETS
+    work, ckpt, plain, opts = stage1
+    cfg_file = _stage1_cfg_file(tiny_data, tmp_path)
+    runs = {}
+    for name, extra in (('int', []), ('sub', ['--subpixel'])):
+        out = str(tmp_path / f'{name}.json')
+        pl_tool.main([cfg_file, plain, '--out', out, '--num-transforms', '2',
+                      '--batch-size', '4'] + extra)
+        with open(out) as f:
+            runs[name] = {e['id']: np.reshape(e['keypoints'], (-1, 3))
+                          for e in json.load(f)['annotations']}
+    assert runs['int'].keys() == runs['sub'].keys()
+    cfg = Config.fromfile(cfg_file)
+    ds = DATASETS.build(dict(cfg.pseudo_label_dataset, pipeline=[]))
+    codec = cfg.codec
+    stride = codec.input_size[0] / codec.heatmap_size[0]
+    moved = 0
+    for i in range(len(ds)):
+        info = ds.get_data_info(i)
+        a, b = runs['int'][int(info['id'])], runs['sub'][int(info['id'])]
+        np.testing.assert_array_equal(a[:, 2], b[:, 2])
+        # identity view: one input pixel is bbox_scale / input_size image px
+        px = 1.25 * np.max(info['bbox'][0][2:] - info['bbox'][0][:2]) / \
+            codec.input_size[0]
+        d = np.abs(a[:, :2] - b[:, :2])
+        assert d.max() <= 0.25 * stride * px + 0.02
+        moved += int((d > 0.02).sum())
+    assert moved > 0
 
 
 def _stage2_opts(stage1, tiny_data, tmp_path, **kw):

@@ -19,8 +19,7 @@ from mmengine.logging import MMLogger
 from mmengine.utils import ProgressBar
 
 from ..models.pseudo_labels import (build_filter, decode_argmax,
-                                    load_pseudo_labels, quarter_offset,
-                                    warp_heatmaps)
+                                    load_pseudo_labels, warp_heatmaps)
 from ..utils import dump_json_atomic
 
 
@@ -129,11 +128,13 @@ class TTAPseudoLabeler:
             np.stack(t2id), dtype=heat.dtype, device=heat.device))
         heat = heat.view(len(loaded), T, *heat.shape[1:]).mean(1)
         loc, conf = decode_argmax(heat)
+        loc = loc.cpu().numpy()
         if self.subpixel:
-            loc = quarter_offset(heat, loc)
+            from mmpose.codecs.utils import refine_keypoints
+            loc = np.stack([refine_keypoints(xy[None], h)[0]
+                            for xy, h in zip(loc, heat.cpu().numpy())])
         entries = []
-        for res, per, xy, c in zip(loaded, mats, loc.cpu().numpy(),
-                                   conf.cpu().numpy()):
+        for res, per, xy, c in zip(loaded, mats, loc, conf.cpu().numpy()):
             pts = np.concatenate([xy * self.stride, np.ones((len(xy), 1))], 1)
             img_xy = (pts @ np.linalg.inv(per[0]).T)[:, :2]
             kps = [v for (x, y), sc in zip(img_xy, c)

@@ -1,10 +1,13 @@
 """Transforms: view geometry and strong augmentation."""
 from .domain import SetDomainLabel
 from .occlusion import PasteOccluders
-from .photometric import BrightnessContrast, GreyCutout, NoiseBlurContrast, RandAugmentPose
+from .photometric import (BrightnessContrast, GreyCutout, NoiseBlurContrast,
+                          RandAugmentPose)
 from .view_geometry import (VIEW_META_KEYS, RandomCropShear,
                             RecordViewGeometry, SafeRandomHalfBody)
 
-__all__ = ['BrightnessContrast', 'GreyCutout', 'NoiseBlurContrast', 'RandAugmentPose',
-           'RandomCropShear', 'RecordViewGeometry', 'SafeRandomHalfBody', 'VIEW_META_KEYS', 'SetDomainLabel',
-           'PasteOccluders']
+__all__ = [
+    'BrightnessContrast', 'GreyCutout', 'NoiseBlurContrast', 'RandAugmentPose',
+    'RandomCropShear', 'RecordViewGeometry', 'SafeRandomHalfBody',
+    'VIEW_META_KEYS', 'SetDomainLabel', 'PasteOccluders'
+]

@@ -1,6 +1,7 @@
 """Record each view's geometry for the model-side view mapping."""
 from typing import Dict
 
+import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpose.datasets.transforms import RandomHalfBody
@@ -118,7 +119,6 @@ class RandomCropShear(BaseTransform):
         return back @ warp @ to_c
 
     def transform(self, results: Dict) -> Dict:
-        import cv2
         if 'transformed_keypoints' not in results and 'keypoints' in results:
             raise KeyError('RandomCropShear must follow TopdownAffine')
         if np.random.rand() >= self.prob:

@@ -72,27 +72,6 @@ def decode_argmax(heatmaps: torch.Tensor
     return xy, vals
 
 
-def quarter_offset(heatmaps: torch.Tensor, xy: torch.Tensor) -> torch.Tensor:
-    """HRNet's sub-pixel step: move integer argmax locations (B, K, 2) a
-    quarter pixel towards the larger neighbour along x and y (mmpose's codecs
-    do the same in numpy on decoded results; this is the batched torch form
-    for argmax locations already on the device; same result)."""
-    b, k, h, w = heatmaps.shape
-    x, y = xy[..., 0].long(), xy[..., 1].long()
-    flat = heatmaps.reshape(b, k, h * w)
-
-    def at(xx, yy):
-        idx = (yy.clamp(0, h - 1) * w + xx.clamp(0, w - 1))[..., None]
-        return flat.gather(2, idx)[..., 0]
-
-    # the border rules of mmpose's refine_keypoints
-    inner_x = (x > 1) & (x < w - 1) & (y > 0)
-    inner_y = (y > 1) & (y < h - 1) & (x > 0)
-    dx = torch.sign(at(x + 1, y) - at(x - 1, y)) * inner_x
-    dy = torch.sign(at(x, y + 1) - at(x, y - 1)) * inner_y
-    return xy + 0.25 * torch.stack([dx, dy], dim=-1).to(xy.dtype)
-
-
 def render_gaussian(kpts: torch.Tensor, weights: torch.Tensor, sigma: float,
                     size: Tuple[int, int],
                     mode: str = 'hrnet') -> Tuple[torch.Tensor, torch.Tensor]:

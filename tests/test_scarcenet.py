@@ -126,6 +126,72 @@ def test_pseudo_labels_subpixel(stage1, tiny_data, tmp_path):
     assert moved > 0
 
 
+class _DotModel(torch.nn.Module):
+    """Stands in for a trained top-down model: a Gaussian at the brightest
+    input pixel x, at x / stride in the heatmap as mmpose's codec puts it."""
+
+    def __init__(self):
+        super().__init__()
+        from types import SimpleNamespace
+        from mmpose.models import PoseDataPreprocessor
+        self.data_preprocessor = PoseDataPreprocessor()
+        self.head = self
+        self.decoder = SimpleNamespace(input_size=(96, 96),
+                                       heatmap_size=(24, 24))
+
+    def extract_feat(self, x):
+        return x
+
+    def forward(self, x):
+        flat = x[:, 0].flatten(1).argmax(1)
+        cx, cy = (flat % 96).float() / 4, (flat // 96).float() / 4
+        u = torch.arange(24.)
+        gx = torch.exp(-(u[None] - cx[:, None]) ** 2 / 2)
+        gy = torch.exp(-(u[None] - cy[:, None]) ** 2 / 2)
+        return (gy[:, :, None] * gx[:, None, :])[:, None]
+
+
+def test_pseudo_labels_flip_shift_removes_the_left_bias():
+    """Flip averaging without mmpose's one-pixel shift (the papers' way)
+    pulls labels left; flip_shift=True removes most of that bias."""
+    from animal_da.apis.pseudo_label import TTAPseudoLabeler
+    loaded = []
+    for i, x in enumerate(range(8, 88)):
+        img = np.zeros((96, 96, 3), np.uint8)
+        img[40, x] = 255
+        loaded.append(dict(img=img, bbox_center=np.array([[48., 48.]]),
+                           bbox_scale=np.array([[96., 96.]]), id=i,
+                           img_id=i, category_id=1))
+    err = {}
+    for shift in (False, True):
+        labeler = TTAPseudoLabeler(_DotModel(), num_transforms=1,
+                                   flip_shift=shift)
+        got = np.array([e['keypoints'][0] for e in labeler(loaded, [0])])
+        err[shift] = (got - np.arange(8, 88)).mean()
+    assert err[False] < -1
+    assert abs(err[True]) < abs(err[False]) / 2
+
+
+def test_hidden_labels_control_is_perfect(tiny_data, tmp_path):
+    """The true-label control file loads as pseudo labels that are all kept
+    (percentile 0) and all correct: precision and recall 100."""
+    from animal_da.apis.pseudo_label import (hidden_labels_as_pseudo_labels,
+                                             pseudo_label_quality)
+    from mmengine.config import Config
+    from mmpose.registry import DATASETS
+    cfg = Config.fromfile(_stage1_cfg_file(tiny_data, tmp_path))
+    ds = DATASETS.build(dict(cfg.pseudo_label_dataset, pipeline=[]))
+    out = str(tmp_path / 'true.json')
+    assert hidden_labels_as_pseudo_labels(ds, out) == 16 - 7
+    q = pseudo_label_quality(out, ds, dict(type='GlobalPercentileFilter',
+                                           percentile=0.0))
+    assert q['precision'] == 100 and q['recall'] == 100
+    labelled = DATASETS.build(dict(cfg.pseudo_label_dataset, pipeline=[],
+                                   role='labelled'))
+    with pytest.raises(ValueError, match='hidden labels'):
+        hidden_labels_as_pseudo_labels(labelled, str(tmp_path / 'x.json'))
+
+
 def _stage2_opts(stage1, tiny_data, tmp_path, **kw):
     """Pseudo labels from the stage-1 model and stage-2 options."""
     work1, ckpt, plain, opts1 = stage1

@@ -43,6 +43,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='quarter-pixel step towards the larger '
                         'neighbour (as mmpose decodes; the papers keep the '
                         'integer argmax)')
+    parser.add_argument('--flip-shift', action='store_true',
+                        help='shift flipped heatmaps one pixel as mmpose\'s '
+                        'flip test does (the papers do not, which biases '
+                        'labels to the left)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. '
                         'pseudo_label_dataset.data_root=data/x/')
@@ -62,7 +66,8 @@ def main(argv: Optional[List[str]] = None) -> str:
             num_transforms=args.num_transforms, flip=not args.no_flip,
             batch_size=args.batch_size, seed=args.seed, device=args.device,
             temporal=dict(by_video=not args.across_clips)
-            if args.temporal_check else None, subpixel=args.subpixel)
+            if args.temporal_check else None, subpixel=args.subpixel,
+            flip_shift=args.flip_shift)
 
 
 if __name__ == '__main__':

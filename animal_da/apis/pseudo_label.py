@@ -61,6 +61,11 @@ class TTAPseudoLabeler:
             2 std).
         flip (bool): Average each view with its flipped prediction (pair
             swap, no shift, as the originals).
+        flip_shift (bool): Shift the flipped heatmaps one pixel right, as
+            mmpose's flip test does (``shift_heatmap``). Paper: False; the
+            flipped prediction then sits 3/4 heatmap pixel left of the
+            unflipped one (the input flip is ``x -> W_in - 1 - x``, the
+            heatmap flip ``u -> W_hm - 1 - u``), which biases labels left.
         seed (int): Seed of the random views (per annotation id).
         subpixel (bool): Move each location a quarter heatmap pixel towards
             the larger neighbour, as mmpose decodes test predictions (paper:
@@ -70,8 +75,10 @@ class TTAPseudoLabeler:
 
     def __init__(self, model, num_transforms: int = 5,
                  scale_std: float = 0.25, rot_std: float = 30.,
-                 flip: bool = True, seed: int = 0, subpixel: bool = False):
+                 flip: bool = True, seed: int = 0, subpixel: bool = False,
+                 flip_shift: bool = False):
         self.model, self.subpixel = model, subpixel
+        self.flip_shift = flip_shift
         self.num_transforms, self.flip, self.seed = num_transforms, flip, seed
         self.scale_std, self.rot_std = scale_std, rot_std
         decoder = model.head.decoder
@@ -120,7 +127,7 @@ class TTAPseudoLabeler:
             heat_f = model.head.forward(model.extract_feat(x.flip(-1)))
             heat = 0.5 * (heat + flip_heatmaps(
                 heat_f, flip_mode='heatmap', flip_indices=flip_indices,
-                shift_heatmap=False))
+                shift_heatmap=self.flip_shift))
         # warp every view's heatmaps into the identity view, then average
         t2id = [(self.to_hm @ per[0] @ np.linalg.inv(m) @
                  np.linalg.inv(self.to_hm))[:2] for per in mats for m in per]
@@ -203,7 +210,8 @@ def generate_pseudo_labels(config: Union[str, Config],
                            save_every: int = 20,
                            show_progress: bool = True,
                            temporal: Optional[dict] = None,
-                           subpixel: bool = False) -> str:
+                           subpixel: bool = False,
+                           flip_shift: bool = False) -> str:
     """Write TTA pseudo labels for the unlabelled instances of a dataset.
 
     Resumable: progress is saved every ``save_every`` batches to
@@ -218,8 +226,8 @@ def generate_pseudo_labels(config: Union[str, Config],
         checkpoint (str): The model's checkpoint (loaded strictly).
         out_file (str): Output JSON.
         dataset_cfg (dict, optional): Dataset to label instead.
-        num_transforms, scale_std, rot_std, flip, seed, subpixel: As for
-            :class:`TTAPseudoLabeler`.
+        num_transforms, scale_std, rot_std, flip, seed, subpixel,
+            flip_shift: As for :class:`TTAPseudoLabeler`.
         batch_size (int): Instances per forward (times T views).
         device (str): Inference device.
         save_every (int): Batches between progress saves.
@@ -246,7 +254,7 @@ def generate_pseudo_labels(config: Union[str, Config],
             entries = json.load(f)['annotations']
     MMLogger.get_current_instance().info(
         f'pseudo labels: {len(dataset)} instances, {len(entries)} already '
-        f'done, T={num_transforms}, flip={flip}')
+        f'done, T={num_transforms}, flip={flip}, flip_shift={flip_shift}')
     batches = [0]
 
     def save_progress(new: List[dict]) -> None:
@@ -256,7 +264,7 @@ def generate_pseudo_labels(config: Union[str, Config],
             dump_json_atomic(dict(annotations=entries), partial)
 
     labeler = TTAPseudoLabeler(model, num_transforms, scale_std, rot_std,
-                               flip, seed, subpixel)
+                               flip, seed, subpixel, flip_shift)
     labeler.label_dataset(dataset, batch_size, {e['id'] for e in entries},
                           on_batch=save_progress,
                           show_progress=show_progress)
@@ -339,3 +347,42 @@ def pseudo_label_quality(pl_file: str, dataset, filter_cfg: dict,
     return dict(precision=100 * correct.sum() / max(1, keep.sum()),
                 recall=100 * correct.sum() / max(1, vis.sum()),
                 kept=100 * keep.mean())
+
+
+def hidden_labels_as_pseudo_labels(dataset, out: str) -> int:
+    """Write the hidden labels of an unlabelled view as a pseudo-label file.
+
+    A control for benchmarks on data that has the labels: stage 2 trained
+    from this file (kept with ``GlobalPercentileFilter(percentile=0)``)
+    separates what a recipe loses to wrong pseudo labels from what its
+    training step costs. Score 1 where a keypoint is labelled, else 0.
+
+    Args:
+        dataset: A ``SemiPoseDataset`` whose unlabelled instances keep
+            ``hidden_keypoints``.
+        out (str): Output JSON (written atomically).
+
+    Returns:
+        int: Number of instances written.
+    """
+    entries = []
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        if 'hidden_keypoints' not in info:
+            continue
+        kpts = np.asarray(info['hidden_keypoints'][0], np.float64)
+        vis = np.asarray(info['hidden_keypoints_visible'][0]) > 0
+        flat = np.concatenate([kpts, vis[:, None].astype(np.float64)], 1)
+        entries.append(dict(id=int(info['id']),
+                            image_id=int(info['img_id']),
+                            category_id=int(info.get('category_id', 1)),
+                            keypoints=[round(float(v), 2)
+                                       for v in flat.reshape(-1)],
+                            score=1.0))
+    if not entries:
+        raise ValueError('the dataset has no unlabelled instances with '
+                         'hidden labels')
+    dump_json_atomic(dict(info=dict(description='animal_da hidden labels '
+                                    'as pseudo labels (a control)'),
+                          annotations=entries), out)
+    return len(entries)

@@ -29,8 +29,9 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import REPO, machine, run_one, summarise, table  # noqa: E402
 
 from animal_da.apis import export_pose_model  # noqa: E402
-from animal_da.apis.pseudo_label import (generate_pseudo_labels,  # noqa
-                                         pseudo_label_quality)
+from animal_da.apis.pseudo_label import (  # noqa: E402
+    generate_pseudo_labels, hidden_labels_as_pseudo_labels,
+    pseudo_label_quality)
 from animal_da.compat import trusted_checkpoints  # noqa: E402
 from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
@@ -73,8 +74,9 @@ def pretrained_model(preset: dict, data: str, work_dir: str,
 
 
 def run_seed(preset: dict, data: str, work: str, seed: int, logger,
-             init: str = None) -> tuple:
-    """Labelled-only, pseudo labels, ScarceNet for one seed."""
+             init: str = None, control: bool = False) -> tuple:
+    """Labelled-only, pseudo labels, ScarceNet for one seed (and, with
+    ``control``, ScarceNet trained on the pool's hidden true labels)."""
     root = data.rstrip('/') + '/'
     cfg = Config.fromfile(osp.join(REPO, STAGE1))
     shots = preset['shots']
@@ -106,18 +108,31 @@ def run_seed(preset: dict, data: str, work: str, seed: int, logger,
     quality = pseudo_label_quality(pl_file, pool, PL_FILTER)
     logger.info(f'pseudo labels seed {seed} ({pl_s:.0f} s): {quality}')
     c_len, s_len = preset['ramp']
+    stage2 = [
+        f'stage1_checkpoint={plain}',
+        f'model.init_cfg.checkpoint={plain}',
+        f'custom_hooks.3.values.consistency_weight.length={c_len}',
+        f'custom_hooks.3.values.small_loss_rate.length={s_len}',
+        f'optim_wrapper.optimizer.lr={preset["stage2_lr"]}',
+    ] + [f'train_dataloader.dataset.labelled.per_category={shots}'] * more
     s2 = run_one(STAGE2, data, osp.join(work, f'scarcenet_seed{seed}'),
-                 preset['stage2_epochs'], preset['batch_size'], seed, [
-                     f'stage1_checkpoint={plain}',
-                     f'model.init_cfg.checkpoint={plain}',
-                     f'train_dataloader.dataset.pseudo_labels.file={pl_file}',
-                     f'custom_hooks.3.values.consistency_weight.length={c_len}',
-                     f'custom_hooks.3.values.small_loss_rate.length={s_len}',
-                     f'optim_wrapper.optimizer.lr={preset["stage2_lr"]}',
-                 ] + [f'train_dataloader.dataset.labelled.per_category={shots}'
-                      ] * more, cosine=False)
+                 preset['stage2_epochs'], preset['batch_size'], seed,
+                 stage2[:2] + [
+                     f'train_dataloader.dataset.pseudo_labels.file={pl_file}'
+                 ] + stage2[2:], cosine=False)
     logger.info(f'scarcenet seed {seed}: {s2}')
-    return s1, s2, dict(quality, seconds=pl_s)
+    s2_true = None
+    if control:
+        true_file = osp.join(s1_work, 'hidden_labels_as_pseudo_labels.json')
+        hidden_labels_as_pseudo_labels(pool, true_file)
+        s2_true = run_one(
+            STAGE2, data, osp.join(work, f'scarcenet_true_labels_seed{seed}'),
+            preset['stage2_epochs'], preset['batch_size'], seed, stage2 + [
+                f'train_dataloader.dataset.pseudo_labels.file={true_file}',
+                'train_dataloader.dataset.pseudo_labels.filter.percentile=0.0'
+            ], cosine=False)
+        logger.info(f'scarcenet on true labels seed {seed}: {s2_true}')
+    return s1, s2, dict(quality, seconds=pl_s), s2_true
 
 
 def main(argv: Optional[List[str]] = None) -> dict:
@@ -131,6 +146,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--no-pretrain', action='store_true',
                         help='start stage 1 from random weights instead of '
                         'the source-only (synthetic) model')
+    parser.add_argument('--true-label-control', action='store_true',
+                        help='also train stage 2 on the hidden true labels '
+                        'of the pool (row scarcenet_true_labels): what the '
+                        'recipe gives with perfect pseudo labels')
     parser.add_argument('--override', nargs='+', default=[],
                         metavar='KEY=VALUE',
                         help='change preset values (quick trials), e.g. '
@@ -151,14 +170,18 @@ def main(argv: Optional[List[str]] = None) -> dict:
     work = osp.join(args.work_dir, f'scarce_labels_{args.preset}{shots}')
     init = None if args.no_pretrain else pretrained_model(
         preset, args.data, args.work_dir, args.preset, logger)
-    lab, scn, pls = [], [], []
+    lab, scn, pls, true = [], [], [], []
     for seed in seeds:
-        s1, s2, q = run_seed(preset, args.data, work, seed, logger, init)
+        s1, s2, q, s2_true = run_seed(preset, args.data, work, seed, logger,
+                                      init, args.true_label_control)
         lab.append(s1)
         scn.append(s2)
         pls.append(q)
+        true.append(s2_true)
     rows = [summarise('labelled_only', seeds, lab),
             summarise('scarcenet', seeds, scn)]
+    if args.true_label_control:
+        rows.append(summarise('scarcenet_true_labels', seeds, true))
     rows[1]['pseudo_labels'] = {
         k: round(float(np.mean([q[k] for q in pls])), 1)
         for k in ('precision', 'recall', 'kept')}

@@ -117,7 +117,7 @@ def run_seed(preset: dict, data: str, work: str, seed: int, logger,
     ] + [f'train_dataloader.dataset.labelled.per_category={shots}'] * more
     s2 = run_one(STAGE2, data, osp.join(work, f'scarcenet_seed{seed}'),
                  preset['stage2_epochs'], preset['batch_size'], seed,
-                 stage2[:2] + [
+                 stage2[:2] + [  # option order = the cached runs' key
                      f'train_dataloader.dataset.pseudo_labels.file={pl_file}'
                  ] + stage2[2:], cosine=False)
     logger.info(f'scarcenet seed {seed}: {s2}')

@@ -276,7 +276,7 @@ def generate_pseudo_labels(config: Union[str, Config],
                   (config.filename or '<in-memory config>'),
                   checkpoint=osp.basename(checkpoint),
                   num_transforms=num_transforms, flip=flip, seed=seed,
-                  subpixel=subpixel,
+                  subpixel=subpixel, flip_shift=flip_shift,
                   temporal_check=temporal),
         annotations=sorted(entries, key=lambda e: e['id'])), out_file)
     if osp.isfile(partial):

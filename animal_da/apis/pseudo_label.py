@@ -60,7 +60,7 @@ class TTAPseudoLabeler:
         rot_std (float): Rotation std in degrees (paper: 30, clipped to
             2 std).
         flip (bool): Average each view with its flipped prediction (pair
-            swap, no shift, as the originals).
+            swap; shifted only with ``flip_shift``).
         flip_shift (bool): Shift the flipped heatmaps one pixel right, as
             mmpose's flip test does (``shift_heatmap``). Paper: False; the
             flipped prediction then sits 3/4 heatmap pixel left of the

@@ -1,12 +1,28 @@
 """SemiPoseDataset: labelled / unlabelled views, few-shot subsets, bbox-only
 pools and pseudo-label overlays."""
+import contextlib
 import json
+import logging
 import os.path as osp
 
 import numpy as np
 import pytest
 
 from animal_da.utils import dump_json_atomic
+
+
+@contextlib.contextmanager
+def caplog_of(logger):
+    """Messages logged by ``logger`` (MMLogger does not propagate to
+    pytest's caplog)."""
+    records = []
+    handler = logging.Handler(level=logging.DEBUG)
+    handler.emit = lambda record: records.append(record.getMessage())
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
 
 
 def _build(root, **kwargs):
@@ -98,6 +114,16 @@ def test_pseudo_label_overlay(tiny_data, tmp_path):
     np.testing.assert_allclose(info['keypoints'],
                                info['hidden_keypoints'] + 1.0, atol=1e-3)
     assert 0 < info['keypoints_visible'].sum() < 17  # low scores filtered
+    # a file that covers only part of the pool says so
+    dump_json_atomic(dict(annotations=entries[1:]), path)
+    from mmengine.logging import MMLogger
+    with caplog_of(MMLogger.get_current_instance()) as records:
+        part = _build(tiny_data, role='unlabelled',
+                      labelled=dict(per_category=1, seed=0),
+                      pseudo_labels=dict(file=path))
+    assert not part.get_data_info(0)['keypoints_visible'].any()
+    assert any('1 unlabelled instances' in r and 'no pseudo label' in r
+               for r in records)
     with pytest.raises(FileNotFoundError, match='tools/pseudo_label.py'):
         _build(tiny_data, role='unlabelled', labelled=dict(none=True),
                pseudo_labels=dict(file=str(tmp_path / 'missing.json')))

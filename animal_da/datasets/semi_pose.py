@@ -190,10 +190,17 @@ class SemiPoseDataset(BaseCocoStyleDataset):
             info['keypoints_visible'] = mask[None].astype(np.float32)
             info['pseudo_scores'] = kp[None, :, 2].astype(np.float32)
             info['has_pseudo_label'] = True
-        MMLogger.get_current_instance().info(
+        logger = MMLogger.get_current_instance()
+        logger.info(
             f'pseudo labels from {source}: {len(found)} of {len(targets)} '
             f'unlabelled instances, {keep.mean():.1%} of keypoints kept by '
             'the filter')
+        if len(found) < len(targets):
+            logger.warning(
+                f'{len(targets) - len(found)} unlabelled instances of '
+                f'{self.ann_file} have no pseudo label in {source} (another '
+                'pool, or a file cut short?); they train without keypoint '
+                'targets')
 
     def update_pseudo_labels(self, labels: dict,
                              filter_cfg: Optional[dict] = None) -> None:

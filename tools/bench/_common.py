@@ -52,7 +52,8 @@ def run_one(config: str, data_root: str, work_dir: str, epochs: int,
 
     Returns:
         dict: ``ap``, ``pck_bbox``, ``pck_paper`` (0-100), training images/s
-        and seconds, and the final checkpoint path.
+        and seconds, and the final checkpoint path; ``reused`` when the
+        result is an earlier run's.
     """
     key = dict(config=config, data_root=data_root, epochs=epochs,
                batch_size=batch_size, seed=seed, extra=list(extra),
@@ -62,7 +63,7 @@ def run_one(config: str, data_root: str, work_dir: str, epochs: int,
         with open(cached) as f:
             done = json.load(f)
         if done.get('key') == key:
-            return done['result']
+            return dict(done['result'], reused=True)
     sched = [f'param_scheduler.1.T_max={epochs}',
              f'param_scheduler.1.end={epochs}'] if cosine else []
     opts = data_root_options(data_root, train_key) + sched + [
@@ -109,6 +110,8 @@ def summarise(method: str, seeds: List[int], runs: List[dict]) -> dict:
         float(np.mean([r['train_images_per_s'] for r in runs])), 1)
     row['train_minutes'] = round(
         float(np.mean([r['train_s'] for r in runs])) / 60, 1)
+    # runs recorded by an earlier invocation (their figures are that run's)
+    row['reused_runs'] = sum(bool(r.get('reused')) for r in runs)
     return row
 
 

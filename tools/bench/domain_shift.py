@@ -250,6 +250,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
                   batch_size=preset['batch_size'], rows=rows,
                   settings={k: preset[k] for k in ('uda', 'fidip')
                             if k in preset},
+                  # this invocation's wall time (rows may reuse runs)
                   total_minutes=round((time.perf_counter() - t0) / 60, 1))
     if 'source_only' in by and 'oracle' in by:
         so, orc = by['source_only'], by['oracle']

@@ -10,8 +10,8 @@ recall against the hidden labels are measured), and ScarceNet (stage 2)
 trains from them. A second labelled-only row trains stage 1 on for as many
 epochs as stage 2 has (labelled images only), so that a gain is credited to
 the unlabelled pool, not to the longer run. All are evaluated on
-``target_test`` with their final weights. Prints a table and one JSON line, also written to
-``docs/benchmarks/scarce_labels_<preset>.json``.
+``target_test`` with their final weights. Prints a table and one JSON line,
+also written to ``docs/benchmarks/scarce_labels_<preset>.json``.
 
 Example:
     python tools/bench/scarce_labels.py --preset cpu-small
@@ -195,8 +195,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         pls.append(q)
         true.append(s2_true)
     rows = [summarise('labelled_only', seeds, lab),
-            summarise('scarcenet', seeds, scn)]
-    rows.append(summarise('labelled_only_longer', seeds, longer))
+            summarise('scarcenet', seeds, scn),
+            summarise('labelled_only_longer', seeds, longer)]
     if args.true_label_control:
         rows.append(summarise('scarcenet_true_labels', seeds, true))
     rows[1]['pseudo_labels'] = {

@@ -85,13 +85,19 @@ def run_seed(preset: dict, data: str, work: str, seed: int, logger,
     shots = preset['shots']
     # options only where they change the configs (keeps cached runs valid)
     more = shots != cfg.pseudo_label_dataset.labelled.per_category
-    s1 = run_one(STAGE1, data, osp.join(work, f'labelled_only_seed{seed}'),
-                 preset['stage1_epochs'], preset['batch_size'], seed,
-                 [f'train_dataloader.dataset.times={preset["repeat"]}'] +
-                 ([f'load_from={init}'] if init else []) +
-                 ['train_dataloader.dataset.dataset.labelled.per_category='
-                  f'{shots}'] * more,
-                 train_key='train_dataloader.dataset.dataset')
+
+    def labelled_only(name: str, epochs: int, load: Optional[str]) -> dict:
+        # option order = the cached runs' key
+        return run_one(
+            STAGE1, data, osp.join(work, f'{name}_seed{seed}'), epochs,
+            preset['batch_size'], seed,
+            [f'train_dataloader.dataset.times={preset["repeat"]}'] +
+            ([f'load_from={load}'] if load else []) +
+            ['train_dataloader.dataset.dataset.labelled.per_category='
+             f'{shots}'] * more,
+            train_key='train_dataloader.dataset.dataset')
+
+    s1 = labelled_only('labelled_only', preset['stage1_epochs'], init)
     logger.info(f'labelled_only seed {seed}: {s1}')
     s1_work = osp.dirname(s1['checkpoint'])
     with trusted_checkpoints([s1_work]):
@@ -99,14 +105,8 @@ def run_seed(preset: dict, data: str, work: str, seed: int, logger,
                                      osp.join(s1_work, 'exported'))
     # labelled-only for stage 1 + stage 2 epochs: the stage-1 model trained
     # on (lr schedule restarted) over the labelled images alone
-    longer = run_one(
-        STAGE1, data, osp.join(work, f'labelled_only_longer_seed{seed}'),
-        preset['stage2_epochs'], preset['batch_size'], seed,
-        [f'train_dataloader.dataset.times={preset["repeat"]}',
-         f'load_from={plain}'] +
-        ['train_dataloader.dataset.dataset.labelled.per_category='
-         f'{shots}'] * more,
-        train_key='train_dataloader.dataset.dataset')
+    longer = labelled_only('labelled_only_longer', preset['stage2_epochs'],
+                           plain)
     logger.info(f'labelled_only_longer seed {seed}: {longer}')
     cfg.pseudo_label_dataset.data_root = root
     cfg.pseudo_label_dataset.labelled.per_category = shots

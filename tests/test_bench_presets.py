@@ -17,6 +17,9 @@ def test_bench_configs_exist(name):
     mod = importlib.import_module(name)
     paths = [v for k, v in vars(mod).items()
              if isinstance(v, str) and v.startswith('configs/')]
+    paths += [v for d in vars(mod).values() if isinstance(d, dict)
+              for v in d.values()
+              if isinstance(v, str) and v.startswith('configs/')]
     for preset in mod.PRESETS.values():
         paths += list(preset.get('configs', {}).values())
         paths += [v for key in ('uda', 'fidip')

@@ -20,6 +20,8 @@ STAGE1 = osp.join(REPO, 'configs/scarcenet/'
                   'td-hm_res18_synanimal-real-5shot_96x96_demo.py')
 STAGE2 = osp.join(REPO, 'configs/scarcenet/'
                   'scarcenet_res18_synanimal-real-5shot_96x96_demo.py')
+SHORT = osp.join(REPO, 'configs/scarcenet/'
+                 'scarcenet-short_res18_synanimal-real-5shot_96x96_demo.py')
 
 
 def _stage1_opts(data):
@@ -232,6 +234,45 @@ def test_stage2_trains_and_exports(stage1, tiny_data, tmp_path):
                                           which, '--work-dir', work])
         sd = torch.load(ck, weights_only=True)['state_dict']
         assert torch.equal(sd[key], state[f'{which}.{key}'])
+
+
+def test_short_recipe_trains_on_labelled_and_pseudo_labelled(
+        stage1, tiny_data, tmp_path):
+    """The short-schedule variant: labelled instances repeated beside the
+    pseudo-labelled pool, no consistency, an annealed lr."""
+    from mmengine.config import Config
+    from mmpose.registry import DATASETS
+    _, opts = _stage2_opts(stage1, tiny_data, tmp_path)
+    lab, unl = 'train_dataloader.dataset.datasets.0.dataset', \
+        'train_dataloader.dataset.datasets.1'
+    opts = [o.replace('train_dataloader.dataset.', f'{lab}.')
+            if o.startswith('train_dataloader.dataset.') else o
+            for o in opts]
+    pl = [o.split('=', 1)[1] for o in opts if 'pseudo_labels.file' in o][0]
+    opts = [o for o in opts if 'pseudo_labels.file' not in o] + [
+        f'{unl}.data_root={tiny_data.rstrip("/")}/',
+        f'{unl}.labelled.per_category=1',
+        f'{unl}.pseudo_labels.file={pl}',
+        'train_dataloader.dataset.datasets.0.times=2',
+        'param_scheduler.1.T_max=1', 'param_scheduler.1.end=1']
+    cfg = Config.fromfile(SHORT)
+    cfg.merge_from_dict({k: int(v) if v.isdigit() else v for k, v in
+                         (o.split('=', 1) for o in opts
+                          if 'dataset.datasets' in o)})
+    names = [t['type'] for t in cfg.train_dataloader.dataset.datasets[1]
+             .pipeline[-1]['strong']]
+    assert 'RandAugmentPose' not in names and 'GreyCutout' not in names
+    work = str(tmp_path / 'short')
+    train_tool.main([SHORT, '--work-dir', work, '--cfg-options'] + opts)
+    log = open(glob.glob(osp.join(work, '*', '*.log'))[0]).read()
+    assert 'consistency_weight: 0.000000' in log
+    assert 'loss_cons: 0.000000' in log
+    assert 'ratio_reuse' in log and 'teacher/coco/AP' in log
+    data = DATASETS.build(dict(cfg.train_dataloader.dataset))
+    labelled = [data.get_data_info(i)['is_labelled']
+                for i in range(len(data))]
+    # 7 labelled instances (1 per species) twice, then the unlabelled pool
+    assert sum(labelled) == 2 * 7 and len(labelled) == 2 * 7 + 16 - 7
 
 
 def test_stage2_two_cpu_processes_keep_one_teacher(stage1, tiny_data,

@@ -39,17 +39,24 @@ from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
 
 STAGE1 = 'configs/scarcenet/td-hm_res18_synanimal-real-5shot_96x96_demo.py'
-STAGE2 = ('configs/scarcenet/'
-          'scarcenet_res18_synanimal-real-5shot_96x96_demo.py')
+# stage 2: the paper's recipe, or its short-schedule variant (annealed lr,
+# no strong photometric view, no consistency, labelled images oversampled)
+STAGE2 = {
+    'paper': 'configs/scarcenet/'
+             'scarcenet_res18_synanimal-real-5shot_96x96_demo.py',
+    'short': 'configs/scarcenet/'
+             'scarcenet-short_res18_synanimal-real-5shot_96x96_demo.py',
+}
 PRESETS: Dict[str, dict] = {
     # shots: labelled images per species (the configs have 5); repeat:
-    # passes over them per stage-1 epoch
-    'cpu-small': dict(num_images=2000, stage1_epochs=10, stage2_epochs=3,
+    # passes over them per stage-1 epoch; recipe: a key of STAGE2 (the paper
+    # recipe at cpu-small: docs/benchmarks/scarce_labels_cpu-small_paper.json)
+    'cpu-small': dict(num_images=2000, stage1_epochs=10, stage2_epochs=6,
                       repeat=20, batch_size=32, tta=3, seeds=[0, 1],
-                      ramp=(1, 2), stage2_lr=1e-3, shots=5),
+                      ramp=(1, 2), stage2_lr=1e-3, shots=5, recipe='short'),
     'gpu': dict(num_images=10000, stage1_epochs=60, stage2_epochs=40,
                 repeat=20, batch_size=64, tta=5, seeds=[0, 1, 2],
-                ramp=(3, 8), stage2_lr=1e-3, shots=5),
+                ramp=(3, 8), stage2_lr=1e-3, shots=5, recipe='paper'),
 }
 PL_FILTER = dict(type='GlobalPercentileFilter', percentile=0.4)
 SOURCE_ONLY = ('configs/baselines/'
@@ -73,6 +80,38 @@ def pretrained_model(preset: dict, data: str, work_dir: str,
     with trusted_checkpoints([folder]):
         return export_pose_model(osp.join(REPO, SOURCE_ONLY), ckpt,
                                  osp.join(folder, 'exported'))[1]
+
+
+def semi_datasets(cfg: Config, key: str = 'train_dataloader.dataset'
+                  ) -> List[tuple]:
+    """``(option key, dataset config)`` of every ``SemiPoseDataset`` in a
+    train dataset, through ``ConcatDataset`` / ``RepeatDataset`` wrappers."""
+    node = cfg
+    for part in key.split('.'):
+        node = node[int(part)] if part.isdigit() else node[part]
+    if node['type'] == 'SemiPoseDataset':
+        return [(key, node)]
+    if 'datasets' in node:
+        return [found for i in range(len(node['datasets']))
+                for found in semi_datasets(cfg, f'{key}.datasets.{i}')]
+    return semi_datasets(cfg, f'{key}.dataset')
+
+
+def stage2_options(config: str, data: str, shots: int, pl_file: str,
+                   percentile: Optional[float] = None) -> tuple:
+    """``train_key`` and extra options pointing a stage-2 config's datasets
+    at the data, the shots and the pseudo-label file."""
+    found = semi_datasets(Config.fromfile(osp.join(REPO, config)))
+    root = data.rstrip('/') + '/'
+    pl = [k for k, d in found if d.get('pseudo_labels')]
+    opts = [f'{k}.data_root={root}' for k, _ in found[1:]]
+    opts += [f'{k}.pseudo_labels.file={pl_file}' for k in pl]
+    if percentile is not None:
+        opts += [f'{k}.pseudo_labels.filter.percentile={percentile}'
+                 for k in pl]
+    opts += [f'{k}.labelled.per_category={shots}' for k, d in found
+             if d['labelled']['per_category'] != shots]
+    return found[0][0], opts
 
 
 def run_seed(preset: dict, data: str, work: str, seed: int, logger,
@@ -128,23 +167,25 @@ def run_seed(preset: dict, data: str, work: str, seed: int, logger,
         f'custom_hooks.3.values.consistency_weight.length={c_len}',
         f'custom_hooks.3.values.small_loss_rate.length={s_len}',
         f'optim_wrapper.optimizer.lr={preset["stage2_lr"]}',
-    ] + [f'train_dataloader.dataset.labelled.per_category={shots}'] * more
-    s2 = run_one(STAGE2, data, osp.join(work, f'scarcenet_seed{seed}'),
+    ]
+    config = STAGE2[preset['recipe']]
+    # the paper's lr is constant; the short recipe's cosine follows epochs
+    cosine = preset['recipe'] != 'paper'
+    key, opts = stage2_options(config, data, shots, pl_file)
+    s2 = run_one(config, data, osp.join(work, f'scarcenet_seed{seed}'),
                  preset['stage2_epochs'], preset['batch_size'], seed,
-                 stage2[:2] + [  # option order = the cached runs' key
-                     f'train_dataloader.dataset.pseudo_labels.file={pl_file}'
-                 ] + stage2[2:], cosine=False)
+                 stage2 + opts, cosine=cosine, train_key=key)
     logger.info(f'scarcenet seed {seed}: {s2}')
     s2_true = None
     if control:
         true_file = osp.join(s1_work, 'hidden_labels_as_pseudo_labels.json')
         hidden_labels_as_pseudo_labels(pool, true_file)
+        key, opts = stage2_options(config, data, shots, true_file, 0.0)
         s2_true = run_one(
-            STAGE2, data, osp.join(work, f'scarcenet_true_labels_seed{seed}'),
-            preset['stage2_epochs'], preset['batch_size'], seed, stage2 + [
-                f'train_dataloader.dataset.pseudo_labels.file={true_file}',
-                'train_dataloader.dataset.pseudo_labels.filter.percentile=0.0'
-            ], cosine=False)
+            config, data,
+            osp.join(work, f'scarcenet_true_labels_seed{seed}'),
+            preset['stage2_epochs'], preset['batch_size'], seed,
+            stage2 + opts, cosine=cosine, train_key=key)
         logger.info(f'scarcenet on true labels seed {seed}: {s2_true}')
     return s1, s2, dict(quality, seconds=pl_s), s2_true, longer
 
@@ -209,7 +250,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         overrides=args.override, data=meta,
         stage1_init='random' if init is None else
         'source-only model (synthetic style, no target labels)',
-        labels_per_species=preset['shots'], rows=rows,
+        labels_per_species=preset['shots'], stage2_recipe=preset['recipe'],
+        stage2_config=STAGE2[preset['recipe']], rows=rows,
         teacher_student_cost=dict(
             plain_images_per_s=plain_ips, scarcenet_images_per_s=scn_ips,
             extra_time_per_image=round(plain_ips / scn_ips - 1, 3)),

@@ -8,9 +8,10 @@ labelled-only) trains on the labelled images; its final
 weights are exported, pseudo-label the unlabelled pool by TTA (precision and
 recall against the hidden labels are measured), and ScarceNet (stage 2)
 trains from them: the paper's recipe at ``--preset gpu``, its short-schedule
-variant at ``cpu-small`` (the paper's recipe needs far more epochs; README). A second labelled-only row trains stage 1 on for as many
-epochs as stage 2 has (labelled images only), so that a gain is credited to
-the unlabelled pool, not to the longer run. All are evaluated on
+variant at ``cpu-small`` (the paper's recipe needs far more epochs; README).
+A second labelled-only row trains stage 1 on for as many epochs as stage 2
+has (labelled images only), so that a gain is credited to the unlabelled
+pool, not to the longer run. All are evaluated on
 ``target_test`` with their final weights. Prints a table and one JSON line,
 also written to ``docs/benchmarks/scarce_labels_<preset>.json``.
 

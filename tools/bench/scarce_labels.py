@@ -217,7 +217,12 @@ def main(argv: Optional[List[str]] = None) -> dict:
         key, _, value = item.partition('=')
         if key not in preset:
             parser.error(f'unknown preset key {key!r}; keys: {list(preset)}')
-        preset[key] = json.loads(value)
+        try:
+            preset[key] = json.loads(value)
+        except json.JSONDecodeError:  # a bare string: recipe=paper
+            preset[key] = value
+        if key == 'recipe' and preset[key] not in STAGE2:
+            parser.error(f'recipe must be one of {sorted(STAGE2)}')
     seeds = args.seeds or preset['seeds']
     logger = MMLogger.get_instance('animal_da_bench')
     t0 = time.perf_counter()

@@ -16,6 +16,9 @@ import export_model  # noqa: E402
 import pseudo_label as pl_tool  # noqa: E402
 import train as train_tool  # noqa: E402
 
+sys.path.insert(0, osp.join(REPO, 'tools', 'bench'))
+from scarce_labels import stage2_options  # noqa: E402
+
 STAGE1 = osp.join(REPO, 'configs/scarcenet/'
                   'td-hm_res18_synanimal-real-5shot_96x96_demo.py')
 STAGE2 = osp.join(REPO, 'configs/scarcenet/'
@@ -195,23 +198,23 @@ def test_hidden_labels_control_is_perfect(tiny_data, tmp_path):
         hidden_labels_as_pseudo_labels(labelled, str(tmp_path / 'x.json'))
 
 
-def _stage2_opts(stage1, tiny_data, tmp_path, **kw):
-    """Pseudo labels from the stage-1 model and stage-2 options."""
+def _stage2_opts(stage1, tiny_data, tmp_path, config=STAGE2, **kw):
+    """Pseudo labels from the stage-1 model and options for a stage-2
+    config (its datasets found as the benchmark finds them)."""
     work1, ckpt, plain, opts1 = stage1
     cfg1 = _stage1_cfg_file(tiny_data, tmp_path)
     pl = str(tmp_path / 'pl.json')
     pl_tool.main([cfg1, plain, '--out', pl, '--num-transforms', '2'])
+    key, data_opts = stage2_options(config, tiny_data, 1, pl)
     return plain, fast_options(tiny_data, head='model.pose_estimator.head',
-                               cosine=False, **kw) + [
+                               train_key=key, **kw) + data_opts + [
         f'stage1_checkpoint={plain}',
         f'model.init_cfg.checkpoint={plain}',
-        f'train_dataloader.dataset.pseudo_labels.file={pl}',
-        'train_dataloader.dataset.labelled.per_category=1',
     ]
 
 
 def test_stage2_trains_and_exports(stage1, tiny_data, tmp_path):
-    plain, opts = _stage2_opts(stage1, tiny_data, tmp_path)
+    plain, opts = _stage2_opts(stage1, tiny_data, tmp_path, cosine=False)
     work = str(tmp_path / 'stage2')
     train_tool.main([STAGE2, '--work-dir', work, '--cfg-options'] + opts)
     ckpt2 = osp.join(work, 'epoch_1.pth')
@@ -242,32 +245,19 @@ def test_short_recipe_trains_on_labelled_and_pseudo_labelled(
     pseudo-labelled pool, no consistency, an annealed lr."""
     from mmengine.config import Config
     from mmpose.registry import DATASETS
-    _, opts = _stage2_opts(stage1, tiny_data, tmp_path)
-    lab, unl = 'train_dataloader.dataset.datasets.0.dataset', \
-        'train_dataloader.dataset.datasets.1'
-    opts = [o.replace('train_dataloader.dataset.', f'{lab}.')
-            if o.startswith('train_dataloader.dataset.') else o
-            for o in opts]
-    pl = [o.split('=', 1)[1] for o in opts if 'pseudo_labels.file' in o][0]
-    opts = [o for o in opts if 'pseudo_labels.file' not in o] + [
-        f'{unl}.data_root={tiny_data.rstrip("/")}/',
-        f'{unl}.labelled.per_category=1',
-        f'{unl}.pseudo_labels.file={pl}',
-        'train_dataloader.dataset.datasets.0.times=2',
-        'param_scheduler.1.T_max=1', 'param_scheduler.1.end=1']
-    cfg = Config.fromfile(SHORT)
-    cfg.merge_from_dict({k: int(v) if v.isdigit() else v for k, v in
-                         (o.split('=', 1) for o in opts
-                          if 'dataset.datasets' in o)})
-    names = [t['type'] for t in cfg.train_dataloader.dataset.datasets[1]
-             .pipeline[-1]['strong']]
-    assert 'RandAugmentPose' not in names and 'GreyCutout' not in names
+    _, opts = _stage2_opts(stage1, tiny_data, tmp_path, config=SHORT)
+    opts += ['train_dataloader.dataset.datasets.0.times=2']
     work = str(tmp_path / 'short')
     train_tool.main([SHORT, '--work-dir', work, '--cfg-options'] + opts)
     log = open(glob.glob(osp.join(work, '*', '*.log'))[0]).read()
     assert 'consistency_weight: 0.000000' in log
     assert 'loss_cons: 0.000000' in log
     assert 'ratio_reuse' in log and 'teacher/coco/AP' in log
+    # the dataset and pipeline of the config the run dumped
+    cfg = Config.fromfile(glob.glob(osp.join(work, '*.py'))[0])
+    names = [t['type'] for t in cfg.train_dataloader.dataset.datasets[1]
+             .pipeline[-1]['strong']]
+    assert 'RandAugmentPose' not in names and 'GreyCutout' not in names
     data = DATASETS.build(dict(cfg.train_dataloader.dataset))
     labelled = [data.get_data_info(i)['is_labelled']
                 for i in range(len(data))]
@@ -281,7 +271,8 @@ def test_stage2_two_cpu_processes_keep_one_teacher(stage1, tiny_data,
     across ranks."""
     from dist_utils import differing_params, dist_train, probe_config
     from mmengine.config import Config
-    _, opts = _stage2_opts(stage1, tiny_data, tmp_path, batch_size=4)
+    _, opts = _stage2_opts(stage1, tiny_data, tmp_path, cosine=False,
+                           batch_size=4)
     hooks = [dict(h) for h in Config.fromfile(STAGE2).custom_hooks]
     work = str(tmp_path / 'dist')
     out = dist_train(probe_config(STAGE2, tmp_path, hooks), work, opts)

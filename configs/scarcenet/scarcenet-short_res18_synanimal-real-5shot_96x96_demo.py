@@ -1,15 +1,16 @@
 # ScarceNet stage 2 for a short CPU schedule (a few epochs instead of the
 # paper's 150): the same small-loss selection, reusable-sample re-labelling
-# and EMA teacher as the paper-recipe demo config beside it, with three
+# and EMA teacher as the paper-recipe demo config beside it, with four
 # changes measured on the generated data (README "Learning from scarce
 # labels"): the lr anneals, the student view has no RandAugment / grey
-# cutout, and teacher consistency is off (its weight 0; the teacher is still
-# the EMA of the student and is what gets evaluated). Labelled instances are
+# cutout, teacher consistency is off (its weight 0; the teacher is still the
+# EMA of the student and is what gets evaluated), and labelled instances are
 # oversampled to about 1 : 2.8 of the unlabelled pool. Same steps 1-3 as the
 # paper-recipe demo config; the benchmark's cpu-small preset uses this one.
 _base_ = ['./scarcenet_res18_synanimal-real-5shot_96x96_demo.py']
 
 train_cfg = dict(max_epochs=6, val_interval=2)
+# stage 1's warm-up + cosine (the paper-recipe base replaced it)
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=100, start_factor=0.01,
          by_epoch=False),

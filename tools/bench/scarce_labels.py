@@ -88,15 +88,14 @@ def semi_datasets(cfg: Config, key: str = 'train_dataloader.dataset'
                   ) -> List[tuple]:
     """``(option key, dataset config)`` of every ``SemiPoseDataset`` in a
     train dataset, through ``ConcatDataset`` / ``RepeatDataset`` wrappers."""
-    node = cfg
-    for part in key.split('.'):
-        node = node[int(part)] if part.isdigit() else node[part]
-    if node['type'] == 'SemiPoseDataset':
-        return [(key, node)]
-    if 'datasets' in node:
-        return [found for i in range(len(node['datasets']))
-                for found in semi_datasets(cfg, f'{key}.datasets.{i}')]
-    return semi_datasets(cfg, f'{key}.dataset')
+    def walk(node, key):
+        if node['type'] == 'SemiPoseDataset':
+            return [(key, node)]
+        if 'datasets' in node:
+            return [found for i, d in enumerate(node['datasets'])
+                    for found in walk(d, f'{key}.datasets.{i}')]
+        return walk(node['dataset'], f'{key}.dataset')
+    return walk(cfg.train_dataloader.dataset, key)
 
 
 def stage2_options(config: str, data: str, shots: int, pl_file: str,

@@ -13,6 +13,7 @@ from . import compat  # noqa: E402
 
 compat.apply()
 
-from . import apis, datasets, engine, evaluation, models  # noqa: E402,F401
+from . import (apis, datasets, engine, evaluation, models,  # noqa: E402,F401
+               pseudo_labels)
 
 __all__ = ['__version__', 'compat']

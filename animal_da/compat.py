@@ -1,18 +1,26 @@
 """The one home of workarounds for the pinned stack (DESIGN.md section 6).
 
 Two problems are handled here, both applied by :func:`apply` when
-``animal_da`` is imported:
+``animal_da`` is imported (configs import it through ``custom_imports``, so
+this holds for every entry point that parses such a config):
 
 1. **Checkpoints under torch >= 2.6.** ``torch.load`` defaults to
    ``weights_only=True``, and an mmengine 0.10.7 training checkpoint holds
    ``HistoryBuffer`` objects, NumPy reconstructors and a ``builtins.getattr``
    reference, so ``resume=True`` fails. Allow-listing ``getattr`` would make
-   every checkpoint able to call arbitrary functions, so instead local files are
-   loaded weights-only first (model-zoo state dicts and our exports pass), and a
-   full unpickle happens only for files the caller trusts: those under a
-   directory opened with :func:`trusted_checkpoints` (``tools/train.py`` does
-   this for the run's own ``work_dir``), or any file when the caller opted in
-   explicitly (``--trust-checkpoint`` / ``trust_checkpoint=True``).
+   every checkpoint able to call arbitrary functions, so instead:
+
+   - training checkpoints are **written weights-only loadable**: the message
+     hub's buffers and NumPy values are stored as tagged plain types
+     (:func:`encode_plain`) and restored when loaded (:func:`decode_plain`),
+     so ``tools/test.py CONFIG work_dirs/RUN/epoch_6.pth`` and a resume need
+     no trust at all;
+   - local files are loaded weights-only first (model-zoo state dicts, our
+     exports and our training checkpoints pass), and a full unpickle happens
+     only for files the caller trusts: a Runner's own ``work_dir`` while it
+     resumes (whoever built the Runner), directories opened with
+     :func:`trusted_checkpoints`, or any file when the caller opted in
+     explicitly (``--trust-checkpoint`` / ``trust_checkpoint=True``).
 2. **torchvision on CPU machines.** PyPI's torchvision is a CUDA build that
    fails on import next to the CPU torch, yet ``mmpose.visualization`` imports
    ``torchvision.transforms.ToPILImage``. When (and only when) ``import
@@ -26,7 +34,8 @@ import os.path as osp
 import pickle
 import sys
 import types
-from typing import Iterator, Optional, Sequence, Tuple
+from collections import OrderedDict
+from typing import Any, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -102,8 +111,8 @@ def load_checkpoint_file(filename: str, map_location=None):
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} can not be found.')
     try:
-        return torch.load(filename, map_location=map_location,
-                          weights_only=True)
+        return _decode_checkpoint(torch.load(
+            filename, map_location=map_location, weights_only=True))
     except pickle.UnpicklingError as err:
         if not is_trusted(filename):
             raise UntrustedCheckpointError(
@@ -114,6 +123,134 @@ def load_checkpoint_file(filename: str, map_location=None):
                 'tools/export_model.py always load weights-only.) '
                 f'torch said: {str(err).splitlines()[0]}') from err
     return torch.load(filename, map_location=map_location, weights_only=False)
+
+
+#: top-level key of a checkpoint whose Python objects are tagged plain types
+ENCODED_KEY = '__animal_da_plain__'
+_TAG = '__animal_da__'
+
+
+class _NotPlain(TypeError):
+    """A value with no weights-only form."""
+
+
+def encode_plain(obj: Any) -> Any:
+    """A checkpoint value as types ``torch.load(weights_only=True)`` reads.
+
+    NumPy arrays and scalars and mmengine's ``HistoryBuffer`` become dicts
+    tagged ``__animal_da__``; dict subclasses (``ConfigDict``) become dicts.
+
+    Args:
+        obj: A nested checkpoint value.
+
+    Returns:
+        The encoded value.
+
+    Raises:
+        _NotPlain: A value of another type (the checkpoint is then written
+            as mmengine writes it).
+    """
+    from mmengine.logging import HistoryBuffer
+    if isinstance(obj, np.generic):  # before float: np.float64 is a float
+        return {_TAG: 'npscalar', 'dtype': obj.dtype.str,
+                'value': obj.item()}
+    if isinstance(obj, (torch.Tensor, torch.Size, torch.dtype, torch.device,
+                        bool, int, float, str, bytes, type(None))):
+        return obj
+    if isinstance(obj, dict):
+        if _TAG in obj:
+            raise _NotPlain(f'a dict already holds the key {_TAG}')
+        out = {k: encode_plain(v) for k, v in obj.items()}
+        return OrderedDict(out) if isinstance(obj, OrderedDict) else out
+    if isinstance(obj, list):
+        return [encode_plain(v) for v in obj]
+    if isinstance(obj, tuple) and type(obj) is tuple:
+        return tuple(encode_plain(v) for v in obj)
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind not in 'biufcU?':
+            raise _NotPlain(f'NumPy array of dtype {obj.dtype}')
+        return {_TAG: 'ndarray', 'dtype': obj.dtype.str,
+                'shape': list(obj.shape), 'data': obj.reshape(-1).tolist()}
+    if isinstance(obj, HistoryBuffer):
+        log, count = obj.data
+        return {_TAG: 'HistoryBuffer', 'max_length': obj.max_length,
+                'log': encode_plain(log), 'count': encode_plain(count)}
+    raise _NotPlain(f'a value of type {type(obj).__name__}')
+
+
+def decode_plain(obj: Any) -> Any:
+    """Undo :func:`encode_plain`."""
+    if isinstance(obj, dict):
+        tag = obj.get(_TAG)
+        if tag == 'ndarray':
+            return np.asarray(obj['data'], dtype=np.dtype(
+                obj['dtype'])).reshape(obj['shape'])
+        if tag == 'npscalar':
+            return np.dtype(obj['dtype']).type(obj['value'])
+        if tag == 'HistoryBuffer':
+            from mmengine.logging import HistoryBuffer
+            return HistoryBuffer(decode_plain(obj['log']),
+                                 decode_plain(obj['count']),
+                                 obj['max_length'])
+        out = {k: decode_plain(v) for k, v in obj.items()}
+        return OrderedDict(out) if isinstance(obj, OrderedDict) else out
+    if isinstance(obj, list):
+        return [decode_plain(v) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(decode_plain(v) for v in obj)
+    return obj
+
+
+def _encode_checkpoint(checkpoint: dict) -> dict:
+    """The checkpoint with its Python objects as tagged plain types, or as
+    it is when some value has no such form (logged)."""
+    try:
+        # only the small metadata is walked; tensors pass through as is
+        out = {k: (v if k == 'state_dict' else encode_plain(v))
+               for k, v in checkpoint.items()}
+    except _NotPlain as e:
+        from mmengine.logging import print_log
+        print_log(f'checkpoint saved as mmengine writes it (it loads only '
+                  f'where trusted): {e} has no weights-only form',
+                  logger='current', level=30)
+        return checkpoint
+    out[ENCODED_KEY] = 1
+    return out
+
+
+def _decode_checkpoint(checkpoint: Any) -> Any:
+    if isinstance(checkpoint, dict) and checkpoint.get(ENCODED_KEY):
+        out = {k: (v if k == 'state_dict' else decode_plain(v))
+               for k, v in checkpoint.items() if k != ENCODED_KEY}
+        return out
+    return checkpoint
+
+
+def _patch_runner() -> None:
+    """Runners write weights-only loadable checkpoints and trust their own
+    ``work_dir`` while resuming, whoever built them."""
+    import mmengine.runner.runner as runner_mod
+    from mmengine.runner import Runner
+    if getattr(runner_mod.save_checkpoint, '_animal_da', False):
+        return
+    save = runner_mod.save_checkpoint
+
+    def save_checkpoint(checkpoint, filename, *args, **kwargs):
+        return save(_encode_checkpoint(checkpoint), filename, *args,
+                    **kwargs)
+
+    save_checkpoint._animal_da = True
+    runner_mod.save_checkpoint = save_checkpoint
+    resume = Runner.resume
+
+    def resume_trusting_work_dir(self, filename, *args, **kwargs):
+        # a checkpoint written by an older version holds Python objects;
+        # the run's own work_dir is where it came from
+        with trusted_checkpoints([self.work_dir]):
+            return resume(self, filename, *args, **kwargs)
+
+    resume_trusting_work_dir.__doc__ = resume.__doc__
+    Runner.resume = resume_trusting_work_dir
 
 
 def _register_checkpoint_loader() -> None:
@@ -214,4 +351,5 @@ def install_torchvision_standin() -> bool:
 def apply() -> None:
     """Apply every workaround; safe to call more than once."""
     _register_checkpoint_loader()
+    _patch_runner()
     install_torchvision_standin()

@@ -28,7 +28,8 @@ def fast_options(data_root: str, max_epochs: int = 1,
         head: Config path of the pose head (``model.pose_estimator.head`` in
             teacher-student recipes).
         cosine: The config's second lr scheduler is the base's cosine one.
-        train_key: Config path of the train dataset that takes data_root.
+        train_key: Config path of the train dataset that takes data_root
+            (None: none; pass the workflow key ``data_root=...``).
     """
     root = data_root.rstrip('/') + '/'
     # unique names: mmengine keeps loggers and visualisers per name in the
@@ -45,7 +46,8 @@ def fast_options(data_root: str, max_epochs: int = 1,
     if cosine:
         opts += [f'param_scheduler.1.T_max={max_epochs}',
                  f'param_scheduler.1.end={max_epochs}']
-    opts.append(f'{train_key}.data_root={root}')
+    if train_key:  # None: set by type instead (data_root=...)
+        opts.append(f'{train_key}.data_root={root}')
     for split in ('train', 'val', 'test'):
         if split != 'train':
             opts.append(f'{split}_dataloader.dataset.data_root={root}')

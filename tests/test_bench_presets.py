@@ -1,6 +1,6 @@
-"""The benchmark scripts import and name configs that exist (the runs
-themselves are in tools/bench/, `--preset smoke` checks every row in
-minutes)."""
+"""The benchmark scripts build workflows whose stages all check (configs
+exist and parse, references resolve): the runs themselves are in
+tools/bench/, `--preset smoke` checks every row in minutes."""
 import os.path as osp
 import sys
 
@@ -11,42 +11,56 @@ from conftest import REPO
 sys.path.insert(0, osp.join(REPO, 'tools', 'bench'))
 
 
-@pytest.mark.parametrize('name', ['domain_shift', 'scarce_labels'])
-def test_bench_configs_exist(name):
-    import importlib
-    mod = importlib.import_module(name)
-    paths = [v for k, v in vars(mod).items()
-             if isinstance(v, str) and v.startswith('configs/')]
-    paths += [v for d in vars(mod).values() if isinstance(d, dict)
-              for v in d.values()
-              if isinstance(v, str) and v.startswith('configs/')]
-    for preset in mod.PRESETS.values():
-        paths += list(preset.get('configs', {}).values())
-        paths += [v for key in ('uda', 'fidip')
-                  for v in preset.get(key, {}).values()
-                  if isinstance(v, str) and v.startswith('configs/')]
-    assert paths
-    for p in paths:
-        assert osp.isfile(osp.join(REPO, p)), p
+@pytest.mark.parametrize('preset', ['cpu-small', 'gpu', 'smoke'])
+def test_domain_shift_workflows_check(preset):
+    import domain_shift as ds
+    from animal_da.apis.workflow import Workflow
+    p = ds.PRESETS[preset]
+    methods = list(p['configs']) + ['uda_animal', 'uda_stage1', 'fidip']
+    wf = Workflow(ds.domain_shift_workflow(p, 'data/x', 0, methods),
+                  'work_dirs/unused')
+    evals = {st['method'] for st in wf.stages.values()
+             if st['kind'] == 'evaluate'}
+    assert evals == set(methods)
+    # FiDIP starts from the same source-only stage as the baseline row
+    assert wf.stages['fidip']['init'] == '@pretrained.checkpoint'
+    assert wf.stages['pretrained']['model'] == '@source_only'
+    for name, st in wf.stages.items():
+        if st['kind'] == 'train':
+            assert osp.isfile(st['config']), (name, st['config'])
+    # the scarce-labels benchmark's pretraining is the same stage
+    src = ds.source_only_workflow(p, 'data/x', 0).stages
+    assert src['source_only'] == wf.stages['source_only']
 
 
 @pytest.mark.parametrize('recipe', ['paper', 'short'])
-def test_scarce_labels_stage2_options_reach_every_dataset(recipe):
-    """Data root, shots and pseudo-label file reach every SemiPoseDataset of
-    either stage-2 config, through Concat/Repeat wrappers."""
-    from mmengine.config import Config
+def test_scarce_labels_workflows_check(recipe):
     import scarce_labels as sl
-    config = sl.STAGE2[recipe]
-    key, opts = sl.stage2_options(config, 'data/x', 20, 'pl.json', 0.0)
-    cfg = Config.fromfile(osp.join(REPO, config))
-    cfg.merge_from_dict({f'{key}.data_root': 'data/x/'})
-    cfg.merge_from_dict(dict(o.split('=', 1) for o in opts))
-    found = sl.semi_datasets(cfg)
-    assert [k for k, _ in found][0] == key
+    from animal_da.apis.workflow import Workflow
+    preset = dict(sl.PRESETS['cpu-small'], recipe=recipe, shots=20)
+    cfg = sl.scarcenet_workflow(preset, 'data/x', 1, 'init.pth',
+                                list(sl.ROWS))
+    wf = Workflow(cfg, 'work_dirs/unused')
+    assert wf.keys['labelled'] == dict(per_category=20)
+    assert wf.stages['labelled_only']['init'] == 'init.pth'
+    assert wf.stages['scarcenet']['epochs'] == preset['stage2_epochs']
+    cfg = wf.stage_config('scarcenet', wf.stages['scarcenet'],
+                          dict(init='s1.pth', pseudo_labels='pl.json'))
+    # every SemiPoseDataset of the stage-2 config, through the wrappers
+    from animal_da.apis.overrides import semi_datasets
+    found = [d for p, d in semi_datasets(cfg._cfg_dict)
+             if p.startswith('train_dataloader')]
     assert len(found) == (1 if recipe == 'paper' else 2)
-    for _, d in found:
+    for d in found:
         assert d['data_root'] == 'data/x/'
-        assert str(d['labelled']['per_category']) == '20'
+        assert d['labelled']['per_category'] == 20
         if d.get('role') != 'labelled':
             assert d['pseudo_labels']['file'] == 'pl.json'
-            assert str(d['pseudo_labels']['filter']['percentile']) == '0.0'
+    assert cfg.model.init_cfg.checkpoint == 's1.pth'
+    hook = [h for h in cfg.custom_hooks
+            if h['type'] == 'ScheduledValuesHook'][0]
+    assert hook['values']['consistency_weight']['length'] == 1
+    # only the stages the chosen rows need
+    part = sl.scarcenet_workflow(preset, 'data/x', 1, 'init.pth',
+                                 ['labelled_only'])
+    assert list(part.stages) == ['labelled_only', 'eval_labelled_only']

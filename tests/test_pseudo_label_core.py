@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from animal_da.models.losses import JointsMSELoss
-from animal_da.models.pseudo_labels import (AgreementFilter,
+from animal_da.pseudo_labels import (AgreementFilter,
                                             GlobalPercentileFilter,
                                             SmallLossFilter, decode_argmax,
                                             image_to_view, render_gaussian,

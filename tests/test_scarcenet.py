@@ -16,8 +16,6 @@ import export_model  # noqa: E402
 import pseudo_label as pl_tool  # noqa: E402
 import train as train_tool  # noqa: E402
 
-sys.path.insert(0, osp.join(REPO, 'tools', 'bench'))
-from scarce_labels import stage2_options  # noqa: E402
 
 STAGE1 = osp.join(REPO, 'configs/scarcenet/'
                   'td-hm_res18_synanimal-real-5shot_96x96_demo.py')
@@ -63,8 +61,9 @@ def _stage1_cfg_file(data: str, tmp_path) -> str:
 
 
 def test_pseudo_labels_resume(stage1, tiny_data, tmp_path):
-    from animal_da.apis.pseudo_label import (generate_pseudo_labels,
-                                             pseudo_label_quality)
+    from animal_da.evaluation.pseudo_label_quality import \
+        pseudo_label_quality
+    from animal_da.pseudo_labels import generate_pseudo_labels
     from animal_da.utils import dump_json_atomic
     from mmengine.config import Config
     work, ckpt, plain, opts = stage1
@@ -160,7 +159,7 @@ class _DotModel:
 def test_pseudo_labels_flip_shift_removes_the_left_bias():
     """Flip averaging without mmpose's one-pixel shift (the papers' way)
     pulls labels left; flip_shift=True removes most of that bias."""
-    from animal_da.apis.pseudo_label import TTAPseudoLabeler
+    from animal_da.pseudo_labels import TTAPseudoLabeler
     loaded = []
     for i, x in enumerate(range(8, 88)):
         img = np.zeros((96, 96, 3), np.uint8)
@@ -181,8 +180,8 @@ def test_pseudo_labels_flip_shift_removes_the_left_bias():
 def test_hidden_labels_control_is_perfect(tiny_data, tmp_path):
     """The true-label control file loads as pseudo labels that are all kept
     (percentile 0) and all correct: precision and recall 100."""
-    from animal_da.apis.pseudo_label import (hidden_labels_as_pseudo_labels,
-                                             pseudo_label_quality)
+    from animal_da.evaluation.pseudo_label_quality import (
+        hidden_labels_as_pseudo_labels, pseudo_label_quality)
     from mmengine.config import Config
     from mmpose.registry import DATASETS
     cfg = Config.fromfile(_stage1_cfg_file(tiny_data, tmp_path))
@@ -200,16 +199,16 @@ def test_hidden_labels_control_is_perfect(tiny_data, tmp_path):
 
 def _stage2_opts(stage1, tiny_data, tmp_path, config=STAGE2, **kw):
     """Pseudo labels from the stage-1 model and options for a stage-2
-    config (its datasets found as the benchmark finds them)."""
+    config (its datasets found by type, as workflows find them)."""
     work1, ckpt, plain, opts1 = stage1
     cfg1 = _stage1_cfg_file(tiny_data, tmp_path)
     pl = str(tmp_path / 'pl.json')
     pl_tool.main([cfg1, plain, '--out', pl, '--num-transforms', '2'])
-    key, data_opts = stage2_options(config, tiny_data, 1, pl)
+    # the workflow keys, set by type in every dataset of the config
     return plain, fast_options(tiny_data, head='model.pose_estimator.head',
-                               train_key=key, **kw) + data_opts + [
-        f'stage1_checkpoint={plain}',
-        f'model.init_cfg.checkpoint={plain}',
+                               train_key=None, **kw) + [
+        f'data_root={tiny_data}', 'labelled.per_category=1',
+        f'pseudo_label_file={pl}', f'init_checkpoint={plain}',
     ]
 
 

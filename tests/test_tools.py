@@ -55,12 +55,21 @@ def test_train_validate_resume(tiny_data, tmp_path):
     ckpt2 = osp.join(work, 'epoch_2.pth')
     assert _adam_steps(ckpt2) == 2 * iters_per_epoch
 
-    # explicit path inside the work_dir is trusted too; outside it is not
-    from animal_da.compat import UntrustedCheckpointError
-    with pytest.raises(UntrustedCheckpointError, match='trust-checkpoint'):
-        train_tool.main([BASELINE, '--work-dir', work, '--resume', outside,
-                         '--cfg-options'] + opts2)
+    # our checkpoints load weights-only, so a copy elsewhere resumes as is;
+    # one in mmengine's own format (Python objects) outside the work_dir
+    # needs the opt-in
     train_tool.main([BASELINE, '--work-dir', work, '--resume', outside,
+                     '--cfg-options'] + opts2)
+    from animal_da.compat import UntrustedCheckpointError, decode_plain
+    legacy = str(tmp_path / 'legacy.pth')
+    ckpt = torch.load(outside, weights_only=True)
+    ckpt.pop('__animal_da_plain__')
+    torch.save({k: v if k == 'state_dict' else decode_plain(v)
+                for k, v in ckpt.items()}, legacy)
+    with pytest.raises(UntrustedCheckpointError, match='trust-checkpoint'):
+        train_tool.main([BASELINE, '--work-dir', work, '--resume', legacy,
+                         '--cfg-options'] + opts2)
+    train_tool.main([BASELINE, '--work-dir', work, '--resume', legacy,
                      '--trust-checkpoint', '--cfg-options'] + opts2)
 
     # tools/test.py: metrics file and dumped predictions

@@ -55,7 +55,7 @@ def _views(kpts, seeds):
 @pytest.mark.parametrize('seeds', [(0, 1), (2, 3), (4, 5), (6, 7)])
 def test_heatmap_warp_between_views_matches_keypoint_transform(seeds):
     from animal_da.models import TeacherStudentPoseEstimator as TS
-    from animal_da.models.pseudo_labels import decode_argmax, render_gaussian
+    from animal_da.pseudo_labels import decode_argmax, render_gaussian
     rng = np.random.default_rng(seeds[0])
     kpts = rng.uniform(80, 150, (1, 17, 2)).astype(np.float32)
     (ka, sa), (kb, sb) = _views(kpts, seeds)
@@ -256,7 +256,7 @@ def _frames_with_a_moving_square(shift=(3, 2)):
 @pytest.mark.parametrize('by_video,same_video,expect', [
     (True, True, True), (True, False, False), (False, False, True)])
 def test_temporal_check_flows_weak_labels(by_video, same_video, expect):
-    from animal_da.models.pseudo_labels import temporal_check
+    from animal_da.pseudo_labels import temporal_check
     a, b = _frames_with_a_moving_square()
     images = {'a': a, 'b': b}
     # previous frame: a confident corner; current: a weak, wrong guess
@@ -280,7 +280,7 @@ def test_temporal_check_flows_weak_labels(by_video, same_video, expect):
 
 
 def test_temporal_check_in_dataset_order(tmp_path):
-    from animal_da.apis.pseudo_label import _apply_temporal_check
+    from animal_da.pseudo_labels.tta import _apply_temporal_check
     a, b = _frames_with_a_moving_square()
     infos = []
     for i, (name, img) in enumerate((('a.png', a), ('b.png', b))):

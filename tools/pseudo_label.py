@@ -14,7 +14,7 @@ from typing import List, Optional
 from mmengine.config import Config, DictAction
 
 import animal_da  # noqa: F401
-from animal_da.apis.pseudo_label import generate_pseudo_labels
+from animal_da.pseudo_labels import generate_pseudo_labels
 from animal_da.compat import trusted_checkpoints
 
 

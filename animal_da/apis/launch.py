@@ -14,6 +14,7 @@ from mmengine.runner import Runner
 
 from ..compat import trusted_checkpoints
 from ..engine.distributed import prepare_distributed
+from .overrides import apply_options
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -79,8 +80,9 @@ def _default_work_dir(cfg: Config, args: argparse.Namespace) -> None:
 def _load(args: argparse.Namespace) -> Config:
     """The config with --cfg-options, work_dir, launcher and trust applied."""
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    # dotted keys as mmengine merges them; typed keys and workflow keys
+    # (data_root, pseudo_label_file, init_checkpoint...) by type
+    apply_options(cfg, args.cfg_options)
     _default_work_dir(cfg, args)
     cfg.launcher = args.launcher
     if args.trust_checkpoint:

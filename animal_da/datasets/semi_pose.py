@@ -10,6 +10,8 @@ from mmengine.logging import MMLogger
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
 
+from ..pseudo_labels import build_filter, load_pseudo_labels
+
 
 def _read_id_list(path: str) -> List[int]:
     if not osp.isfile(path):
@@ -167,14 +169,12 @@ class SemiPoseDataset(BaseCocoStyleDataset):
     def _apply_pseudo_labels(self, instances: List[dict]) -> None:
         """Overlay the configured pseudo-label file (matched by annotation
         id)."""
-        from animal_da.models.pseudo_labels import load_pseudo_labels
         cfg = self.pseudo_label_cfg
         self._overlay(instances, load_pseudo_labels(cfg['file']),
                       cfg.get('filter'), source=cfg['file'])
 
     def _overlay(self, instances: List[dict], labels: dict,
                  filter_cfg: Optional[dict], source: str) -> None:
-        from animal_da.models.pseudo_labels import build_filter
         targets = [i for i in instances if not i['is_labelled']]
         found = [i for i in targets if int(i['id']) in labels]
         if not found:

@@ -3,4 +3,3 @@ from .batch_augments import *  # noqa: F401,F403
 from .estimators import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
-from .pseudo_labels import *  # noqa: F401,F403

@@ -2,15 +2,19 @@
 
 Rows: source-only (trained on the `synthetic` style), UDA-Animal-Pose
 (its stage 1 is a source-only model with the refinement head, then TTA
-pseudo labels of the unlabelled `real` images and stage 2), FiDIP
-(fine-tuned from the source-only model on `synthetic` plus 5 labelled `real`
-images per species), and the oracle (trained on labelled `real` images).
-Every run evaluates its final weights on ``target_test`` (no model selection
-on target labels). Prints a table, each method's share of the
-source-only-to-oracle gap (mean and spread over seeds), training images/s
-against plain supervised training, and one JSON line, also written to
-``docs/benchmarks/domain_shift_<preset>.json``. Finished runs are kept in
-the work folder, so an interrupted benchmark resumes.
+pseudo labels of the unlabelled `real` images and stage 2; teacher and
+student), FiDIP (fine-tuned from the source-only model on `synthetic` plus 5
+labelled `real` images per species), and the oracle (trained on labelled
+`real` images). Every row runs through the methods' workflows
+(``configs/{baselines,uda_animal,fidip}/*_demo_workflow.py``, merged into one
+workflow per seed in ``WORK/domain_shift_<preset>/seed<N>/``), so the
+benchmark chains no stages itself. Every run evaluates its final weights on
+``target_test`` (no model selection on target labels). Prints a table, each
+method's share of the source-only-to-oracle gap (mean and spread over
+seeds), training images/s against plain supervised training, and one JSON
+line, also written to ``docs/benchmarks/domain_shift_<preset>.json``.
+Finished stages are kept in the work folder, so an interrupted benchmark
+resumes.
 
 Example:
     python tools/bench/domain_shift.py --preset cpu-small
@@ -28,20 +32,22 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _common import REPO, machine, run_one, summarise, table  # noqa: E402
+from _common import (REPO, collect_rows, machine, runs_by_row,  # noqa: E402
+                     table)
 
-from animal_da.apis import export_pose_model  # noqa: E402
-from animal_da.apis.pseudo_label import (generate_pseudo_labels,  # noqa
-                                         pseudo_label_quality)
-from animal_da.compat import trusted_checkpoints  # noqa: E402
+from animal_da.apis.overrides import semi_datasets  # noqa: E402
+from animal_da.apis.workflow import run_workflow, subset_stages  # noqa: E402
 from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
+from animal_da.evaluation.pseudo_label_quality import \
+    pseudo_label_quality  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
 
-UDA_STAGE1 = ('configs/uda_animal/'
-              'td-hm_res18-refine_synanimal-source_96x96_demo.py')
-UDA_STAGE2 = ('configs/uda_animal/'
-              'uda-animal_res18_synanimal-to-real_96x96_demo.py')
-FIDIP = 'configs/fidip/fidip_res18_synanimal-syn+real-5shot_96x96_demo.py'
+WORKFLOWS = dict(
+    baselines='configs/baselines/td-hm_res18_synanimal_96x96_demo_workflow.py',
+    uda_animal='configs/uda_animal/'
+    'uda-animal_res18_synanimal-to-real_96x96_demo_workflow.py',
+    fidip='configs/fidip/'
+    'fidip_res18_synanimal-syn+real-5shot_96x96_demo_workflow.py')
 METRICS = ('ap', 'pck_bbox', 'pck_paper')
 
 PRESETS: Dict[str, dict] = {
@@ -94,71 +100,88 @@ PRESETS: Dict[str, dict] = {
 }
 
 
-def _export(config: str, ckpt: str) -> str:
-    folder = osp.dirname(ckpt)
-    with trusted_checkpoints([folder]):
-        return export_pose_model(osp.join(REPO, config), ckpt,
-                                 osp.join(folder, 'exported'))[1]
+def _train_stages(stages: dict) -> list:
+    return [n for n, st in stages.items() if st['kind'] == 'train']
 
 
-def run_uda(preset: dict, data: str, work: str, seed: int, logger) -> dict:
-    """Stage 1, TTA pseudo labels, stage 2 for one seed."""
-    root = data.rstrip('/') + '/'
-    stage1 = preset['uda'].get('stage1', UDA_STAGE1)
-    stage2 = preset['uda'].get('stage2', UDA_STAGE2)
-    s1 = run_one(stage1, data, osp.join(work, f'uda_stage1_seed{seed}'),
-                 preset['epochs'], preset['batch_size'], seed,
-                 preset['options'])
-    logger.info(f'uda stage 1 seed {seed}: {s1}')
-    plain = _export(stage1, s1['checkpoint'])
-    cfg = Config.fromfile(osp.join(REPO, stage1))
-    cfg.pseudo_label_dataset.data_root = root
-    pl_file = osp.join(osp.dirname(s1['checkpoint']), 'pseudo_labels.json')
-    if not osp.isfile(pl_file):
-        generate_pseudo_labels(cfg, plain, pl_file,
-                               num_transforms=preset['uda']['tta'], seed=seed)
+def _load_stages(name: str) -> dict:
+    cfg = Config.fromfile(osp.join(REPO, WORKFLOWS[name]))
+    folder = osp.dirname(osp.join(REPO, WORKFLOWS[name]))
+    stages = cfg.stages.to_dict()
+    for st in stages.values():  # paths relative to the workflow file
+        if 'config' in st:
+            st['config'] = osp.normpath(osp.join(folder, st['config']))
+    return stages
+
+
+def _sized(stages: dict, preset: dict) -> dict:
+    """Epochs, configs and loader options of the preset in every stage."""
+    epochs = dict(source_only=preset['epochs'], oracle=preset['epochs'],
+                  stage1_train=preset['epochs'],
+                  uda_animal=preset['uda']['stage2_epochs'],
+                  fidip=preset['fidip']['epochs'])
+    configs = dict(source_only=preset['configs']['source_only'],
+                   oracle=preset['configs']['oracle'],
+                   stage1_train=preset['uda'].get('stage1'),
+                   uda_animal=preset['uda'].get('stage2'),
+                   fidip=preset['fidip'].get('config'))
+    for name, st in stages.items():
+        if st['kind'] == 'train':
+            st['epochs'] = epochs[name]
+            if configs.get(name):
+                st['config'] = osp.join(REPO, configs[name])
+        if st['kind'] in ('train', 'evaluate') and preset['options']:
+            st['cfg_options'] = dict(st.get('cfg_options') or {},
+                                     **dict(o.split('=', 1)
+                                            for o in preset['options']))
+    if 'pseudo_labels' in stages:
+        stages['pseudo_labels']['num_transforms'] = preset['uda']['tta']
+    if 'fidip' in stages:
+        stages['fidip']['cfg_options'][
+            'custom_hooks[DiscriminatorPretrainHook].epochs'] = \
+            preset['fidip']['pretrain_epochs']
+    return stages
+
+
+def _workflow(stages: dict, preset: dict, data: str, seed: int) -> Config:
+    return Config(dict(data_root=data, seed=seed,
+                       batch_size=preset['batch_size'],
+                       stages=_sized(stages, preset)))
+
+
+def source_only_workflow(preset: dict, data: str, seed: int) -> Config:
+    """The source-only model and its export (the scarce-labels benchmark
+    starts from it): the same stages as in the full workflow, so each
+    benchmark reuses the other's run."""
+    stages = _load_stages('baselines')
+    stages.update(_load_stages('fidip'))
+    return _workflow(subset_stages(stages, ['pretrained',
+                                            'eval_source_only']),
+                     preset, data, seed)
+
+
+def domain_shift_workflow(preset: dict, data: str, seed: int,
+                          methods: List[str]) -> Config:
+    """One seed's workflow: the chosen methods' workflows merged (shared
+    stages, such as the source-only model FiDIP starts from, run once)."""
+    stages: dict = {}
+    for name in ('baselines', 'uda_animal', 'fidip'):
+        stages.update(_load_stages(name))
+    evals = [n for n, st in stages.items() if st['kind'] == 'evaluate' and
+             st.get('method') in methods]
+    return _workflow(subset_stages(stages, evals), preset, data, seed)
+
+
+def _uda_pseudo_label_quality(summary: dict) -> dict:
+    """Precision and recall of UDA's pseudo labels after its stage-2
+    filter (found by type in the stage's config)."""
     from mmpose.registry import DATASETS
-    pool = DATASETS.build(dict(cfg.pseudo_label_dataset, pipeline=[]))
-    s2_cfg = Config.fromfile(osp.join(REPO, stage2))
-    quality = pseudo_label_quality(
-        pl_file, pool, s2_cfg.train_dataloader.dataset.datasets[1]
-        .pseudo_labels.filter)
-    logger.info(f'uda pseudo labels seed {seed}: {quality}')
-    epochs = preset['uda']['stage2_epochs']
-    s2 = run_one(stage2, data, osp.join(work, f'uda_animal_seed{seed}'),
-                 epochs, preset['batch_size'], seed, preset['options'] + [
-                     f'train_dataloader.dataset.datasets.1.data_root={root}',
-                     'train_dataloader.dataset.datasets.1.pseudo_labels.'
-                     f'file={pl_file}',
-                     f'stage1_checkpoint={plain}',
-                     f'model.init_cfg.checkpoint={plain}',
-                     f'param_scheduler.0.end={epochs + 1}',
-                 ], cosine=False,
-                 train_key='train_dataloader.dataset.datasets.0')
-    logger.info(f'uda stage 2 seed {seed}: {s2}')
-    return dict(s2, stage1=s1, pseudo_labels=quality)
-
-
-def run_fidip(preset: dict, data: str, work: str, seed: int,
-              source_only: dict, logger) -> dict:
-    """FiDIP fine-tuned from this seed's source-only model."""
-    root = data.rstrip('/') + '/'
-    plain = _export(preset['configs']['source_only'],
-                    source_only['checkpoint'])
-    hook = 'custom_hooks.2'
-    config = preset['fidip'].get('config', FIDIP)
-    run = run_one(config, data, osp.join(work, f'fidip_seed{seed}'),
-                  preset['fidip']['epochs'], preset['batch_size'], seed,
-                  preset['options'] + [
-                      f'train_dataloader.dataset.datasets.1.data_root={root}',
-                      f'{hook}.dataloader.dataset.datasets.0.data_root={root}',
-                      f'{hook}.dataloader.dataset.datasets.1.data_root={root}',
-                      f'{hook}.epochs={preset["fidip"]["pretrain_epochs"]}',
-                      f'load_from={plain}',
-                  ], cosine=False,
-                  train_key='train_dataloader.dataset.datasets.0')
-    logger.info(f'fidip seed {seed}: {run}')
-    return run
+    pl = summary['stages']['pseudo_labels']['outputs']
+    cfg = Config.fromfile(summary['stages']['uda_animal']['outputs']['config'])
+    filt = [d['pseudo_labels']['filter'] for _, d in semi_datasets(
+        cfg._cfg_dict) if d.get('pseudo_labels')][0]
+    pool = DATASETS.build(dict(pl['dataset'], pipeline=[]))
+    return pseudo_label_quality(pl['file'], pool, filt)
 
 
 def gap_shares(runs: Dict[str, List[dict]], seeds: List[int]) -> dict:
@@ -208,43 +231,36 @@ def main(argv: Optional[List[str]] = None) -> dict:
     if unknown:
         parser.error(f'unknown methods {sorted(unknown)}; the preset has '
                      f'{available}')
-    if 'fidip' in methods and 'source_only' not in methods:
-        parser.error('fidip starts from the source_only model: run both')
     logger = MMLogger.get_instance('animal_da_bench')
     t0 = time.perf_counter()
     meta = ensure_dataset(args.data, preset['num_images'], seed=0, nproc=2)
     logger.info(f'data ready in {time.perf_counter() - t0:.0f} s: {meta}')
     work = osp.join(args.work_dir, f'domain_shift_{args.preset}')
-    runs: Dict[str, List[dict]] = {m: [] for m in methods}
+    wanted = list(methods) + (['uda_stage1'] if 'uda_animal' in methods
+                              else [])
+    summaries, quality = [], []
     for seed in seeds:
-        for method in methods:
-            logger.info(f'training {method}, seed {seed}')
-            if method == 'uda_animal':
-                r = run_uda(preset, args.data, work, seed, logger)
-            elif method == 'fidip':
-                r = run_fidip(preset, args.data, work, seed,
-                              runs['source_only'][-1], logger)
-            else:
-                r = run_one(preset['configs'][method], args.data,
-                            osp.join(work, f'{method}_seed{seed}'),
-                            preset['epochs'], preset['batch_size'], seed,
-                            preset['options'])
-            logger.info(f'{method} seed {seed}: {r}')
-            runs[method].append(r)
-    rows = [summarise(m, seeds, runs[m]) for m in methods]
+        logger.info(f'seed {seed}: {methods}')
+        summary = run_workflow(
+            domain_shift_workflow(preset, args.data, seed, wanted),
+            osp.join(work, f'seed{seed}'))
+        summaries.append(summary)
+        if 'uda_animal' in methods:
+            quality.append(_uda_pseudo_label_quality(summary))
+            logger.info(f'uda pseudo labels seed {seed}: {quality[-1]}')
+    runs = runs_by_row(summaries)
+    rows = collect_rows(summaries, seeds)
     by = {r['method']: r for r in rows}
-    if 'uda_animal' in by:
-        by['uda_animal']['stage1'] = summarise(
-            'uda_stage1', seeds, [r['stage1'] for r in runs['uda_animal']])
+    if quality:
         by['uda_animal']['pseudo_labels'] = {
-            k: round(float(np.mean([r['pseudo_labels'][k]
-                                    for r in runs['uda_animal']])), 1)
+            k: round(float(np.mean([q[k] for q in quality])), 1)
             for k in ('precision', 'recall', 'kept')}
     if 'source_only' in by:
         plain = by['source_only']['train_images_per_s']
         for r in rows:
-            r['images_per_s_vs_plain'] = round(
-                r['train_images_per_s'] / plain, 3)
+            if r.get('train_images_per_s'):
+                r['images_per_s_vs_plain'] = round(
+                    r['train_images_per_s'] / plain, 3)
     result = dict(bench='domain_shift', preset=args.preset, machine=machine(),
                   data=meta, epochs=preset['epochs'],
                   batch_size=preset['batch_size'], rows=rows,
@@ -268,7 +284,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         logger.info(f'{method}: share of the gap recovered ' + ', '.join(
             f'{k} {v["mean"]:.2f} ± {v["std"]:.2f}' if v else f'{k} n/a'
             for k, v in share.items()) +
-            f'; images/s vs plain {by[method]["images_per_s_vs_plain"]}')
+            f'; images/s vs plain '
+            f'{by[method].get("images_per_s_vs_plain")}')
     logger.info(f'written to {out}')
     print(json.dumps(result))
     return result

@@ -12,8 +12,10 @@ whole ScarceNet step. Prints a table and a JSON line, also written to
 
 Example (after tools/bench/scarce_labels.py, which leaves the inputs):
     python tools/bench/teacher_cost.py \\
-        --stage1 work_dirs/bench/scarce_labels_cpu-small/labelled_only_seed0/exported/td-hm_res18_synanimal-real-5shot_96x96_demo_student.pth \\
-        --pseudo-labels work_dirs/bench/scarce_labels_cpu-small/labelled_only_seed0/pseudo_labels.json
+        --stage1 work_dirs/bench/scarce_labels_cpu-small/seed0/stage1/\\
+labelled_only_student.pth \\
+        --pseudo-labels work_dirs/bench/scarce_labels_cpu-small/seed0/\\
+pseudo_labels/pseudo_labels.json
 """
 import argparse
 import json

@@ -5,11 +5,13 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpose.registry import HOOKS
 
+from ...datasets import SemiPoseDataset
+from ...pseudo_labels import TTAPseudoLabeler
+
 
 def _find_semi_dataset(dataset):
     """The pseudo-labelled ``SemiPoseDataset`` inside dataset wrappers
     (``RepeatDataset``, ``ConcatDataset`` of source and target...)."""
-    from animal_da.datasets import SemiPoseDataset
     found, todo = [], [dataset]
     while todo:
         d = todo.pop(0)
@@ -61,7 +63,6 @@ class PseudoLabelRefreshHook(Hook):
     def after_train_epoch(self, runner) -> None:
         if not self.every_n_epochs(runner, self.interval):
             return
-        from animal_da.apis.pseudo_label import TTAPseudoLabeler
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         dataset = _find_semi_dataset(runner.train_dataloader.dataset)
@@ -76,12 +77,9 @@ class PseudoLabelRefreshHook(Hook):
         try:
             labeler = TTAPseudoLabeler(teacher, self.num_transforms,
                                        seed=runner.epoch)
-            entries = []
-            flip_indices = dataset.metainfo['flip_indices']
-            for s in range(0, len(unlabelled), self.batch_size):
-                loaded = [dataset.prepare_data(i)
-                          for i in unlabelled[s:s + self.batch_size]]
-                entries += labeler(loaded, flip_indices)
+            entries = labeler.label_dataset(dataset, self.batch_size,
+                                            indices=unlabelled,
+                                            show_progress=False)
         finally:
             dataset.pipeline = pipeline
             teacher.train(was_training)

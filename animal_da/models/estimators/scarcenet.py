@@ -10,7 +10,7 @@ import torch
 from mmpose.registry import MODELS
 from torch import Tensor
 
-from ..pseudo_labels import build_filter, decode_argmax, render_gaussian
+from ...pseudo_labels import build_filter, decode_argmax, render_gaussian
 from .teacher_student import TeacherStudentPoseEstimator
 
 

@@ -8,7 +8,8 @@ from mmengine.model import BaseModel
 from mmpose.registry import MODELS
 from torch import Tensor
 
-from ..pseudo_labels import image_to_view, view_to_image
+from ...pseudo_labels import (image_to_view, view_to_image,
+                              view_to_view_affine, warp_heatmaps)
 
 
 @MODELS.register_module()
@@ -76,15 +77,10 @@ class TeacherStudentPoseEstimator(BaseModel):
                            stride: float) -> Tensor:
         """Soft heatmaps (B, K, H, W) of view ``src`` resampled into view
         ``dst`` (channels swapped where the two differ in flip)."""
-        from ..pseudo_labels.geometry import invert_affine, warp_heatmaps
         dev = heatmaps.device
-        a_src = self.stack_meta(src, 'view_affine', dev)
-        a_dst = self.stack_meta(dst, 'view_affine', dev)
-        full = torch.cat([invert_affine(a_src), a_src.new_tensor(
-            [0., 0., 1.]).expand(a_src.shape[0], 1, 3)], dim=1)
-        src_to_dst = a_dst @ full  # input pixels of src -> of dst
-        src_to_dst = torch.cat([src_to_dst[:, :, :2],
-                                src_to_dst[:, :, 2:] / stride], dim=2)
+        src_to_dst = view_to_view_affine(
+            self.stack_meta(src, 'view_affine', dev),
+            self.stack_meta(dst, 'view_affine', dev), stride)
         flips = self.stack_meta(src, 'flip', dev) ^ self.stack_meta(
             dst, 'flip', dev)
         return warp_heatmaps(heatmaps, src_to_dst, flips,

@@ -8,7 +8,7 @@ are also swapped by ``flip_indices`` (mmpose's ``RandomFlip`` relabels a
 mirrored left eye as the right eye). ``RecordViewGeometry`` writes both into
 each view's metainfo.
 """
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -21,9 +21,40 @@ def _affine(kpts: torch.Tensor, mat: torch.Tensor) -> torch.Tensor:
 
 def invert_affine(mat: torch.Tensor) -> torch.Tensor:
     """Invert (B, 2, 3) affine matrices."""
-    full = torch.cat([mat, mat.new_tensor([0., 0., 1.]).expand(
+    return torch.linalg.inv(_full(mat))[:, :2]
+
+
+def _full(mat: torch.Tensor) -> torch.Tensor:
+    """(B, 2, 3) affine matrices as (B, 3, 3)."""
+    return torch.cat([mat, mat.new_tensor([0., 0., 1.]).expand(
         mat.shape[0], 1, 3)], dim=1)
-    return torch.linalg.inv(full)[:, :2]
+
+
+def view_to_view_affine(src_affine: torch.Tensor, dst_affine: torch.Tensor,
+                        stride: Union[float, Sequence[float]] = 1.
+                        ) -> torch.Tensor:
+    """The map from one view's heatmap pixels to another's.
+
+    The one home of this matrix: recipes warp a teacher's heatmaps into the
+    student's view with it, the TTA labeller every view into the identity
+    crop.
+
+    Args:
+        src_affine (Tensor): (B, 2, 3) image -> source-view input pixels.
+        dst_affine (Tensor): (B, 2, 3) image -> destination-view input
+            pixels.
+        stride (float or (sx, sy)): Input pixels per heatmap pixel.
+
+    Returns:
+        Tensor: (B, 2, 3) source-view heatmap pixels -> destination-view
+        heatmap pixels.
+    """
+    m = _full(dst_affine) @ torch.linalg.inv(_full(src_affine))
+    sx, sy = (stride, stride) if isinstance(stride, (int, float)) \
+        else stride
+    scale = torch.diag(m.new_tensor([float(sx), float(sy), 1.]))
+    unscale = torch.diag(m.new_tensor([1. / sx, 1. / sy, 1.]))
+    return (unscale @ m @ scale)[:, :2]
 
 
 def _swap(kpts: torch.Tensor, flip: torch.Tensor,

@@ -9,7 +9,7 @@ file with per-keypoint scores and the annotation ``id`` it labels.
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Union
+from typing import List, Optional, Union
 
 import cv2
 import numpy as np
@@ -18,9 +18,9 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.utils import ProgressBar
 
-from ..models.pseudo_labels import (build_filter, decode_argmax,
-                                    load_pseudo_labels, warp_heatmaps)
 from ..utils import dump_json_atomic
+from .geometry import decode_argmax, view_to_view_affine, warp_heatmaps
+from .temporal import temporal_check
 
 
 def _tta_params(seed: int, ann_id: int, num: int, scale_std: float,
@@ -86,7 +86,6 @@ class TTAPseudoLabeler:
         hm = tuple(int(v) for v in decoder.heatmap_size)
         self.stride = np.array([self.in_size[0] / hm[0],
                                 self.in_size[1] / hm[1]])
-        self.to_hm = np.diag([1 / self.stride[0], 1 / self.stride[1], 1.])
 
     def _crops(self, res: dict) -> tuple:
         """The T warped crops of one loaded instance and their matrices."""
@@ -129,10 +128,12 @@ class TTAPseudoLabeler:
                 heat_f, flip_mode='heatmap', flip_indices=flip_indices,
                 shift_heatmap=self.flip_shift))
         # warp every view's heatmaps into the identity view, then average
-        t2id = [(self.to_hm @ per[0] @ np.linalg.inv(m) @
-                 np.linalg.inv(self.to_hm))[:2] for per in mats for m in per]
-        heat = warp_heatmaps(heat, torch.as_tensor(
-            np.stack(t2id), dtype=heat.dtype, device=heat.device))
+        views = torch.as_tensor(np.stack([m[:2] for per in mats
+                                          for m in per]), dtype=torch.float64)
+        ident = torch.as_tensor(np.stack([per[0][:2] for per in mats
+                                          for _ in per]), dtype=torch.float64)
+        t2id = view_to_view_affine(views, ident, tuple(self.stride))
+        heat = warp_heatmaps(heat, t2id.to(heat))
         heat = heat.view(len(loaded), T, *heat.shape[1:]).mean(1)
         loc, conf = decode_argmax(heat)
         loc = loc.cpu().numpy()
@@ -155,8 +156,10 @@ class TTAPseudoLabeler:
 
     def label_dataset(self, dataset, batch_size: int = 16,
                       done: Optional[set] = None, on_batch=None,
-                      show_progress: bool = True) -> List[dict]:
-        """Label every instance of ``dataset`` not in ``done``.
+                      show_progress: bool = True,
+                      indices: Optional[List[int]] = None) -> List[dict]:
+        """Label every instance of ``dataset`` (or of ``indices``) not in
+        ``done``.
 
         Batches are fixed chunks of the dataset order, so a resumed run
         forms the same batches as an uninterrupted one (identical output).
@@ -166,6 +169,8 @@ class TTAPseudoLabeler:
                 ``GetBBoxCenterScale``.
             batch_size (int): Instances per forward (times T views).
             done (set, optional): Annotation ids to skip.
+            indices (list[int], optional): Dataset indices to label
+                (default: all).
             on_batch (callable, optional): Called with the new entries after
                 each batch (progress saving).
             show_progress (bool): Show a progress bar.
@@ -174,10 +179,11 @@ class TTAPseudoLabeler:
             list[dict]: The new entries.
         """
         done = done or set()
-        ids = [int(dataset.get_data_info(i)['id'])
-               for i in range(len(dataset))]
-        chunks = [[i for i in range(s, min(s + batch_size, len(ids)))
-                   if ids[i] not in done]
+        order = list(range(len(dataset))) if indices is None else \
+            list(indices)
+        ids = [int(dataset.get_data_info(i)['id']) for i in order]
+        chunks = [[order[j] for j in range(s, min(s + batch_size, len(ids)))
+                   if ids[j] not in done]
                   for s in range(0, len(ids), batch_size)]
         chunks = [c for c in chunks if c]
         bar = ProgressBar(sum(map(len, chunks))) \
@@ -233,7 +239,7 @@ def generate_pseudo_labels(config: Union[str, Config],
         save_every (int): Batches between progress saves.
         show_progress (bool): Show a progress bar.
         temporal (dict, optional): Apply the optical-flow temporal check
-            (:func:`~animal_da.models.pseudo_labels.temporal_check`) with
+            (:func:`~animal_da.pseudo_labels.temporal_check`) with
             these arguments, e.g. ``dict(by_video=True)``, in dataset order.
 
     Returns:
@@ -287,7 +293,6 @@ def generate_pseudo_labels(config: Union[str, Config],
 def _apply_temporal_check(entries: List[dict], dataset,
                           temporal: dict) -> None:
     """Run the temporal check over ``entries`` in dataset order."""
-    from ..models.pseudo_labels import temporal_check
     infos = {}
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
@@ -308,81 +313,3 @@ def _apply_temporal_check(entries: List[dict], dataset,
     MMLogger.get_current_instance().info(
         f'temporal check: {stats["replaced"]} of {stats["checked"]} '
         'keypoints with a flowed label replaced')
-
-
-def pseudo_label_quality(pl_file: str, dataset, filter_cfg: dict,
-                         thr: float = 0.05) -> Dict[str, float]:
-    """Precision and recall of filtered pseudo labels against the hidden
-    labels of an unlabelled view (only possible on data that has them).
-
-    A kept keypoint is correct within ``thr`` times the instance's crop side
-    (1.25 x the longer box side).
-
-    Args:
-        pl_file (str): Pseudo-label file.
-        dataset: A ``SemiPoseDataset`` whose unlabelled instances keep
-            ``hidden_keypoints``.
-        filter_cfg (dict): The filter that turns scores into kept keypoints.
-        thr (float): Distance threshold.
-
-    Returns:
-        dict: ``precision``, ``recall`` and ``kept`` (fraction of keypoints),
-        in percent.
-    """
-    labels = load_pseudo_labels(pl_file)
-    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-    infos = [i for i in infos if 'hidden_keypoints' in i and
-             int(i['id']) in labels]
-    if not infos:
-        raise ValueError(f'no unlabelled instances of {pl_file} have hidden '
-                         'labels to compare with')
-    pl = np.stack([labels[int(i['id'])] for i in infos])
-    keep = build_filter(filter_cfg)(pl[..., 2])
-    gt = np.stack([i['hidden_keypoints'][0] for i in infos])
-    vis = np.stack([i['hidden_keypoints_visible'][0] for i in infos]) > 0
-    side = np.array([1.25 * np.max(i['bbox'][0][2:] - i['bbox'][0][:2])
-                     for i in infos])
-    close = np.linalg.norm(pl[..., :2] - gt, axis=-1) < thr * side[:, None]
-    correct = keep & vis & close
-    return dict(precision=100 * correct.sum() / max(1, keep.sum()),
-                recall=100 * correct.sum() / max(1, vis.sum()),
-                kept=100 * keep.mean())
-
-
-def hidden_labels_as_pseudo_labels(dataset, out: str) -> int:
-    """Write the hidden labels of an unlabelled view as a pseudo-label file.
-
-    A control for benchmarks on data that has the labels: stage 2 trained
-    from this file (kept with ``GlobalPercentileFilter(percentile=0)``)
-    separates what a recipe loses to wrong pseudo labels from what its
-    training step costs. Score 1 where a keypoint is labelled, else 0.
-
-    Args:
-        dataset: A ``SemiPoseDataset`` whose unlabelled instances keep
-            ``hidden_keypoints``.
-        out (str): Output JSON (written atomically).
-
-    Returns:
-        int: Number of instances written.
-    """
-    entries = []
-    for i in range(len(dataset)):
-        info = dataset.get_data_info(i)
-        if 'hidden_keypoints' not in info:
-            continue
-        kpts = np.asarray(info['hidden_keypoints'][0], np.float64)
-        vis = np.asarray(info['hidden_keypoints_visible'][0]) > 0
-        flat = np.concatenate([kpts, vis[:, None].astype(np.float64)], 1)
-        entries.append(dict(id=int(info['id']),
-                            image_id=int(info['img_id']),
-                            category_id=int(info.get('category_id', 1)),
-                            keypoints=[round(float(v), 2)
-                                       for v in flat.reshape(-1)],
-                            score=1.0))
-    if not entries:
-        raise ValueError('the dataset has no unlabelled instances with '
-                         'hidden labels')
-    dump_json_atomic(dict(info=dict(description='animal_da hidden labels '
-                                    'as pseudo labels (a control)'),
-                          annotations=entries), out)
-    return len(entries)

@@ -1,0 +1,259 @@
+"""Workflows: stages chained by name, resumable, checked before they run;
+config edits by type; resuming through a plain mmengine Runner."""
+import glob
+import json
+import os
+import os.path as osp
+import uuid
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from animal_da.apis.overrides import (OverrideError, apply_options,
+                                      apply_workflow_keys, semi_datasets,
+                                      set_typed_path)
+from animal_da.apis.workflow import Workflow, WorkflowError, run_workflow
+
+from conftest import BASELINE, REPO
+
+STAGE1 = osp.join(
+    REPO, 'configs/scarcenet/td-hm_res18_synanimal-real-5shot_96x96_demo.py')
+SHORT = osp.join(REPO, 'configs/scarcenet/'
+                 'scarcenet-short_res18_synanimal-real-5shot_96x96_demo.py')
+DEMO_WORKFLOW = osp.join(
+    REPO, 'configs/scarcenet/'
+    'scarcenet-short_res18_synanimal-real-5shot_96x96_demo_workflow.py')
+
+
+def tiny(extra=None) -> dict:
+    """Stage cfg_options for a seconds-long run of a plain model."""
+    opts = {'train_dataloader.batch_size': 8,
+            'model.head.deconv_out_channels': [32, 32, 32],
+            'default_hooks.logger.interval': 1}
+    for split in ('train', 'val', 'test'):
+        opts[f'{split}_dataloader.num_workers'] = 0
+        opts[f'{split}_dataloader.persistent_workers'] = False
+    opts.update(extra or {})
+    return opts
+
+
+def three_stages(data_root: str, tta: int = 1) -> Config:
+    """train -> export -> pseudo_label on the tiny data."""
+    return Config(dict(
+        data_root=data_root,
+        seed=0,
+        labelled=dict(per_category=1),  # the tiny data: 2-3 per species
+        stages=dict(
+            stage1_train=dict(kind='train', config=STAGE1, epochs=1,
+                              validate=False,
+                              cfg_options=tiny({
+                                  'train_dataloader.dataset.times': 1})),
+            stage1=dict(kind='export', model='@stage1_train'),
+            pseudo_labels=dict(kind='pseudo_label', model='@stage1',
+                               num_transforms=tta, batch_size=4),
+        )))
+
+
+def test_three_stage_workflow_resumes_and_reruns_changed(tiny_data,
+                                                         tmp_path,
+                                                         monkeypatch):
+    work = str(tmp_path / 'wf')
+    # "killed" after stage 1: the export stage dies once
+    calls = dict(n=0)
+    real_export = Workflow._run_export
+
+    def dying_export(self, *args):
+        calls['n'] += 1
+        if calls['n'] == 1:
+            raise KeyboardInterrupt('killed')
+        return real_export(self, *args)
+
+    monkeypatch.setattr(Workflow, '_run_export', dying_export)
+    with pytest.raises(KeyboardInterrupt):
+        run_workflow(three_stages(tiny_data), work)
+    with open(osp.join(work, 'workflow_state.json')) as f:
+        state = json.load(f)['stages']
+    assert state['stage1_train']['status'] == 'done'
+    assert state['stage1']['status'] == 'running'
+    ckpt = state['stage1_train']['outputs']['checkpoint']
+    mtime = os.path.getmtime(ckpt)
+
+    summary = run_workflow(three_stages(tiny_data), work)
+    assert os.path.getmtime(ckpt) == mtime  # stage 1 skipped, not retrained
+    outs = {n: s['outputs'] for n, s in summary['stages'].items()}
+    # outputs passed by name: the export read stage 1's checkpoint, the
+    # pseudo labels the export's model
+    assert outs['stage1']['source_config'] == \
+        outs['stage1_train']['config']
+    pl = outs['pseudo_labels']['file']
+    with open(pl) as f:
+        labels = json.load(f)
+    assert labels['info']['checkpoint'] == osp.basename(
+        outs['stage1']['checkpoint'])
+    assert labels['info']['num_transforms'] == 1
+    assert labels['annotations']
+    first = {n: s['seconds'] for n, s in summary['stages'].items()}
+
+    # a changed input re-runs that stage only
+    summary = run_workflow(three_stages(tiny_data, tta=2), work)
+    with open(pl) as f:
+        assert json.load(f)['info']['num_transforms'] == 2
+    with open(osp.join(work, 'workflow_state.json')) as f:
+        state = json.load(f)['stages']
+    assert os.path.getmtime(ckpt) == mtime
+    assert state['stage1_train']['seconds'] == first['stage1_train']
+    assert state['stage1']['seconds'] == first['stage1']
+    assert osp.isfile(osp.join(work, 'summary.json'))
+
+
+def _expect_error(cfg: Config, tmp_path, *words):
+    work = tmp_path / f'bad_{uuid.uuid4().hex[:6]}'
+    with pytest.raises(WorkflowError) as err:
+        Workflow(cfg, str(work)).run()
+    for w in words:
+        assert w in str(err.value)
+    assert not work.exists()  # nothing ran
+    return err
+
+
+def test_invalid_workflows_fail_before_training(tiny_data, tmp_path):
+    good = three_stages(tiny_data)
+    bad = Config(good.to_dict())
+    bad.stages.stage1.kind = 'exprot'
+    _expect_error(bad, tmp_path, "'stage1'", 'exprot')
+    bad = Config(good.to_dict())
+    bad.stages.pseudo_labels.model = '@nowhere'
+    _expect_error(bad, tmp_path, "'pseudo_labels'", 'nowhere')
+    bad = Config(good.to_dict())
+    bad.stages.pseudo_labels.model = '@stage1.file'
+    _expect_error(bad, tmp_path, "'pseudo_labels'", "'file'")
+    bad = Config(good.to_dict())
+    bad.stages.stage1_train.config = str(tmp_path / 'missing.py')
+    _expect_error(bad, tmp_path, "'stage1_train'", 'not found')
+    broken = tmp_path / 'broken.py'
+    broken.write_text('model = dict(\n')
+    bad = Config(good.to_dict())
+    bad.stages.stage1_train.config = str(broken)
+    _expect_error(bad, tmp_path, "'stage1_train'", 'broken.py')
+    # a stage that reads pseudo labels into a config that takes none
+    bad = Config(good.to_dict())
+    bad.stages.stage1_train.pseudo_labels = '@stage1_train.checkpoint'
+    _expect_error(bad, tmp_path, "'stage1_train'")
+    bad = Config(good.to_dict())
+    bad.stages.stage1.colour = 'red'
+    _expect_error(bad, tmp_path, "'stage1'", 'colour')
+
+
+def test_overrides_by_type_reach_every_semi_dataset():
+    cfg = Config.fromfile(SHORT)
+    found = [p for p, _ in semi_datasets(cfg._cfg_dict)
+             if p.startswith('train_dataloader')]
+    # ConcatDataset of RepeatDataset(labelled) and the pseudo-labelled pool
+    assert found == ['train_dataloader.dataset.datasets.0.dataset',
+                     'train_dataloader.dataset.datasets.1']
+    apply_options(cfg, {'data_root': 'data/elsewhere',
+                        'pseudo_label_file': 'pl.json',
+                        'labelled.per_category': 10,
+                        'init_checkpoint': 'plain.pth'})
+    for path, d in semi_datasets(cfg._cfg_dict):
+        assert d['data_root'] == 'data/elsewhere/', path
+        assert d['labelled']['per_category'] == 10, path
+    with_pl = [d for _, d in semi_datasets(cfg._cfg_dict)
+               if d.get('pseudo_labels')]
+    assert [d['pseudo_labels']['file'] for d in with_pl] == ['pl.json']
+    assert cfg.pseudo_label_file == 'pl.json'
+    assert cfg.model.init_cfg.checkpoint == 'plain.pth'
+    for split in ('val', 'test'):
+        assert cfg[f'{split}_dataloader'].dataset.data_root == \
+            'data/elsewhere/'
+    assert cfg.pseudo_label_dataset.data_root == 'data/elsewhere/'
+    # a hook found by its type, whatever its position
+    cfg.custom_hooks = list(reversed(cfg.custom_hooks))
+    set_typed_path(cfg, 'custom_hooks[ScheduledValuesHook].values.'
+                   'small_loss_rate.length', 7)
+    hook = [h for h in cfg.custom_hooks
+            if h['type'] == 'ScheduledValuesHook'][0]
+    assert hook['values']['small_loss_rate']['length'] == 7
+    with pytest.raises(OverrideError):
+        set_typed_path(cfg, 'custom_hooks[NoSuchHook].x', 1)
+    # epochs move the cosine schedule with them
+    apply_workflow_keys(cfg, epochs=9)
+    cos = [s for s in cfg.param_scheduler
+           if s['type'] == 'CosineAnnealingLR'][0]
+    assert (cos['T_max'], cos['end'], cfg.train_cfg.max_epochs) == (9, 9, 9)
+    # a plain model starts from load_from
+    base = Config.fromfile(BASELINE)
+    apply_workflow_keys(base, init_checkpoint='plain.pth')
+    assert base.load_from == 'plain.pth'
+    with pytest.raises(OverrideError):
+        apply_workflow_keys(base, pseudo_label_file='pl.json')
+
+
+def test_plain_runner_resumes_its_own_work_dir(tiny_data, tmp_path):
+    """A Runner built by any entry point (here Runner.from_cfg, as mmpose's
+    tools/train.py) resumes from checkpoints it wrote; they load
+    weights-only, so tools/test.py needs no trust either."""
+    from mmengine.runner import Runner
+
+    from conftest import fast_options
+    from mmengine.config import DictAction
+    import argparse
+
+    work = str(tmp_path / 'run')
+
+    def cfg_for(epochs):
+        parser = argparse.ArgumentParser()
+        parser.add_argument('--o', nargs='+', action=DictAction)
+        opts = parser.parse_args(
+            ['--o'] + fast_options(tiny_data, max_epochs=epochs)).o
+        cfg = Config.fromfile(BASELINE)
+        cfg.merge_from_dict(opts)
+        cfg.work_dir = work
+        return cfg
+
+    Runner.from_cfg(cfg_for(1)).train()
+    ckpt = osp.join(work, 'epoch_1.pth')
+    loaded = torch.load(ckpt, weights_only=True)  # no trust needed
+    assert 'message_hub' in loaded and 'optimizer' in loaded
+    cfg = cfg_for(2)
+    cfg.resume = True
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.epoch == 2
+    assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+    # the resumed message hub has its history back
+    assert len(runner.message_hub.get_scalar('train/loss').data[0]) > 0
+
+    from animal_da.apis.launch import (build_test_cfg, parse_test_args,
+                                       test)
+    # mmpose's usual call: a run's checkpoint, another folder, no opt-in
+    metrics = test(build_test_cfg(parse_test_args(
+        [BASELINE, osp.join(work, 'epoch_2.pth'), '--work-dir',
+         str(tmp_path / 'elsewhere'), '--cfg-options'] + fast_options(tiny_data))))
+    assert 'coco/AP' in metrics
+
+
+def test_demo_workflow_parses_and_first_stage_trains(tiny_data, tmp_path):
+    wf = Workflow(DEMO_WORKFLOW, str(tmp_path / 'demo'),
+                  options={'data_root': tiny_data})
+    assert list(wf.stages)[:2] == ['pretrain', 'pretrained']
+    first = list(wf.stages)[0]
+    stage = dict(wf.stages[first], epochs=1, cfg_options=tiny(),
+                 config=wf._config_path(first, wf.stages[first]['config']))
+    only = Config(dict(data_root=tiny_data, seed=0, stages={first: stage}))
+    summary = run_workflow(only, str(tmp_path / 'demo'))
+    assert osp.isfile(summary['stages'][first]['outputs']['checkpoint'])
+
+
+WORKFLOWS = sorted(glob.glob(osp.join(REPO, 'configs', '*',
+                                    '*_workflow.py')))
+
+
+@pytest.mark.parametrize('path', WORKFLOWS,
+                         ids=[osp.basename(p) for p in WORKFLOWS])
+def test_every_workflow_checks(path, tmp_path):
+    """Every shipped workflow: known kinds, references that resolve,
+    stage configs that parse and take the stage's settings."""
+    wf = Workflow(path, str(tmp_path / 'w'))
+    assert any(s['kind'] == 'evaluate' for s in wf.stages.values())

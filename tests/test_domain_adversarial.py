@@ -208,7 +208,7 @@ def test_alternating_steps_discriminator_then_pose():
     d_before = model.discriminator.mlp[0].weight.clone()
     log = model.train_step(_batch(), optims)
     assert order == ['discriminator', 'pose']
-    assert {'loss_kpt', 'loss_adv', 'loss_dom', 'acc_dom'} <= set(log)
+    assert {'loss_sup', 'loss_adv', 'loss_dom', 'acc_dom'} <= set(log)
     assert float(log['loss_adv']) < 0  # the pose step maximises D's loss
     assert torch.equal(model.pose.backbone.layer1[0].conv1.weight, frozen)
     assert not torch.equal(model.pose.backbone.layer4[0].conv1.weight,
@@ -245,7 +245,7 @@ def test_gradient_reversal_form_and_plain_checkpoints(tmp_path):
     model.train()
     data = model.data_preprocessor(_batch(), True)
     losses = model(data['inputs'], data['data_samples'], mode='loss')
-    assert {'loss_kpt', 'loss_dom', 'acc_dom'} <= set(losses)
+    assert {'loss_sup', 'loss_dom', 'acc_dom'} <= set(losses)
     # gradient into the features is reversed: -0.5 x that of the plain loss
     feats = torch.randn(4, 512, 2, 2, requires_grad=True)
     labels = model.domain_labels(data['data_samples'], 'cpu')

@@ -220,7 +220,7 @@ def test_uda_demo_stage1_pseudo_labels_stage2(tiny_data, tmp_path):
         'model.pose_estimator.head.refine_out=32',
         'model.discriminator.in_channels=128'])
     log = open(glob.glob(osp.join(w2, '*', '*.log'))[0]).read()
-    for key in ('loss_src', 'loss_pseudo', 'loss_dom', 'loss_self',
+    for key in ('loss_sup', 'loss_pseudo', 'loss_dom', 'loss_self',
                 'loss_heads', 'loss_cons', 'grl_coeff', 'topk',
                 'teacher/coco/AP', 'student/coco/AP'):
         assert key in log, key

@@ -5,6 +5,8 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpose.registry import HOOKS
 
+from ...models.estimators.base import RecipePoseEstimator
+
 
 @HOOKS.register_module()
 class CheckpointShapeCheckHook(Hook):
@@ -32,8 +34,8 @@ class CheckpointShapeCheckHook(Hook):
         state = checkpoint.get('state_dict', checkpoint)
         state = {k[len('module.'):] if k.startswith('module.') else k: v
                  for k, v in state.items()}
-        if hasattr(model, 'map_checkpoint_keys'):  # plain mmpose checkpoints
-            state = model.map_checkpoint_keys(state)
+        if isinstance(model, RecipePoseEstimator):  # plain checkpoints
+            state = model.plain_to_recipe_keys(state)
         problems: List[str] = []
         for key, value in state.items():
             if key in own and hasattr(value, 'shape') and tuple(

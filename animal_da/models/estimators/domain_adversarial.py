@@ -1,19 +1,18 @@
 """A pose network trained to fool a domain discriminator (FiDIP, DANN)."""
 import copy
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
-import torch.nn.functional as F
-from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmpose.registry import MODELS
 from torch import Tensor
 
 from ..heads.domain_discriminators import grad_reverse
+from .base import RecipePoseEstimator
 
 
 @MODELS.register_module()
-class DomainAdversarialPoseEstimator(BaseModel):
+class DomainAdversarialPoseEstimator(RecipePoseEstimator):
     """An mmpose pose estimator plus a domain discriminator on its features.
 
     Two recipes (METHODS.md 5.4), picked by the optimiser config:
@@ -55,6 +54,12 @@ class DomainAdversarialPoseEstimator(BaseModel):
         init_cfg (dict, optional): Initialisation config.
     """
 
+    DEFAULTS = dict(adv_weight=0.0005, grl_coeff=1.0,
+                    carry_pose_step_grads=True)
+    LOSS_WEIGHTS = dict(loss_dom='adv_weight')
+    #: plain checkpoints given as ``load_from`` load into ``pose``
+    PLAIN_PREFIX = 'pose'
+
     def __init__(self,
                  pose_estimator: dict,
                  discriminator: dict,
@@ -66,18 +71,14 @@ class DomainAdversarialPoseEstimator(BaseModel):
         if data_preprocessor is None:
             data_preprocessor = pose_estimator.get('data_preprocessor')
         super().__init__(data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+                         semi_train_cfg=adv_cfg, init_cfg=init_cfg)
         pose_estimator = copy.deepcopy(pose_estimator)
         pose_estimator.pop('data_preprocessor', None)
         self.pose = MODELS.build(pose_estimator)
         self.discriminator = MODELS.build(discriminator)
+        self.domain_bce = MODELS.build(dict(type='DomainBCELoss'))
         self.feature_cfg = dict(feature or dict(module='backbone', index=-1))
-        self.adv_cfg = dict(adv_weight=0.0005, grl_coeff=1.0,
-                            carry_pose_step_grads=True)
-        self.adv_cfg.update(adv_cfg or {})
         self.freeze(frozen)
-        #: values set by ScheduledValuesHook (adv_weight, grl_coeff)
-        self.scheduled: Dict[str, float] = {}
         self._features: Optional[Tensor] = None
         try:
             tap = self.pose.get_submodule(self.feature_cfg['module'])
@@ -89,6 +90,15 @@ class DomainAdversarialPoseEstimator(BaseModel):
         # inside its own DistributedDataParallel wrapper
         tap.register_forward_hook(self._keep_features)
         self._register_load_state_dict_pre_hook(self._accept_plain_keys)
+
+    @property
+    def adv_cfg(self) -> dict:
+        """The recipe's settings (``adv_cfg`` of the config)."""
+        return self.semi_train_cfg
+
+    def pose_networks(self) -> List[torch.nn.Module]:
+        """The pose estimator."""
+        return [self.pose]
 
     # ---- plumbing ---------------------------------------------------------
     def freeze(self, prefixes: Sequence[str]) -> None:
@@ -106,41 +116,15 @@ class DomainAdversarialPoseEstimator(BaseModel):
         index = self.feature_cfg.get('index')
         self._features = output[index] if index is not None else output
 
-    @staticmethod
-    def map_checkpoint_keys(state: dict, prefix: str = '') -> dict:
-        """Keys of a plain mmpose checkpoint (``backbone.*``, ``head.*``)
-        prefixed with ``pose.``, so ``load_from`` may name an mmpose
-        model-zoo checkpoint; recipe checkpoints pass unchanged."""
-        ours = [k for k in state if k.startswith(prefix)]
-        if any(k[len(prefix):].startswith(('pose.', 'discriminator.'))
-               for k in ours):
-            return state
-        out = {k: v for k, v in state.items() if not k.startswith(prefix)}
-        out.update({prefix + 'pose.' + k[len(prefix):]: state[k]
-                    for k in ours})
-        return out
-
     def _accept_plain_keys(self, state_dict, prefix, *args) -> None:
-        mapped = self.map_checkpoint_keys(dict(state_dict), prefix)
+        mapped = self.plain_to_recipe_keys(dict(state_dict), prefix)
         state_dict.clear()
         state_dict.update(mapped)
 
     @property
     def pose_net(self) -> torch.nn.Module:
         """The pose estimator (unwrapped from DDP)."""
-        return self.pose.module if is_model_wrapper(self.pose) else self.pose
-
-    @property
-    def dataset_meta(self) -> Optional[dict]:
-        return getattr(self.pose_net, 'dataset_meta', None)
-
-    @dataset_meta.setter
-    def dataset_meta(self, meta: dict) -> None:
-        self.pose_net.dataset_meta = meta
-
-    def value(self, name: str) -> float:
-        """A scheduled value, else the config's."""
-        return float(self.scheduled.get(name, self.adv_cfg[name]))
+        return self.unwrap(self.pose)
 
     # ---- steps ------------------------------------------------------------
     def run_pose(self, inputs: Tensor) -> tuple:
@@ -158,9 +142,7 @@ class DomainAdversarialPoseEstimator(BaseModel):
         """Heatmaps, the keypoint loss and the discriminator features."""
         heat, feats = self.run_pose(inputs)
         head = self.pose_net.head
-        target = torch.stack([s.gt_fields.heatmaps for s in samples])
-        weight = torch.cat([torch.as_tensor(
-            s.gt_instance_labels.keypoint_weights) for s in samples])
+        target, weight = self.targets(samples, heat.device)
         loss = head.loss_module(heat, target.to(heat), weight.to(heat))
         return heat, loss, feats
 
@@ -178,19 +160,17 @@ class DomainAdversarialPoseEstimator(BaseModel):
     def domain_loss(self, feats: Tensor, labels: Tensor) -> tuple:
         """BCE of the discriminator's logits and its accuracy."""
         logits = self.discriminator(feats)
-        loss = F.binary_cross_entropy_with_logits(logits, labels)
-        acc = ((logits > 0).float() == labels).float().mean()
-        return loss, acc
+        return self.domain_bce(logits, labels), \
+            self.domain_bce.accuracy(logits, labels)
 
     def loss(self, inputs: Tensor, samples: list) -> dict:
         """Gradient-reversal form (one optimiser)."""
-        _, loss_kpt, feats = self.pose_forward(inputs, samples)
+        _, loss_sup, feats = self.pose_forward(inputs, samples)
         loss_dom, acc = self.domain_loss(
-            grad_reverse(feats, self.value('grl_coeff')),
+            grad_reverse(feats, self.weight('grl_coeff')),
             self.domain_labels(samples, inputs.device))
-        return dict(loss_kpt=loss_kpt,
-                    loss_dom=self.value('adv_weight') * loss_dom,
-                    acc_dom=acc.detach())
+        return self.weighted(dict(loss_sup=loss_sup, loss_dom=loss_dom,
+                                  acc_dom=acc.detach()))
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
@@ -208,14 +188,15 @@ class DomainAdversarialPoseEstimator(BaseModel):
         labels = self.domain_labels(samples, inputs.device)
         opt_p, opt_d = optim_wrapper['pose'], optim_wrapper['discriminator']
         with opt_p.optim_context(self.pose):
-            _, loss_kpt, feats = self.pose_forward(inputs, samples)
+            _, loss_sup, feats = self.pose_forward(inputs, samples)
         log = self.discriminator_step(feats.detach(), labels, opt_d)
         with opt_p.optim_context(self.pose):
             loss_conf, _ = self.domain_loss(feats, labels)
-            loss_adv = -self.value('adv_weight') * loss_conf
-            opt_p.update_params(loss_kpt + loss_adv)
-        log.update(loss_kpt=loss_kpt.detach(), loss_adv=loss_adv.detach())
-        log['loss'] = log['loss_kpt'] + log['loss_adv']
+            # the pose step maximises the discriminator's (weighted) loss
+            loss_adv = -self.weighted(dict(loss_dom=loss_conf))['loss_dom']
+            opt_p.update_params(loss_sup + loss_adv)
+        log.update(loss_sup=loss_sup.detach(), loss_adv=loss_adv.detach())
+        log['loss'] = log['loss_sup'] + log['loss_adv']
         return log
 
     def discriminator_step(self, feats: Tensor, labels: Tensor,

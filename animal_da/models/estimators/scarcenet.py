@@ -4,7 +4,7 @@ METHODS.md 2.5-2.6: small-loss selection, reusable-sample re-labelling by
 agreement between a weak and a clean view, and consistency with an EMA
 teacher on hard re-rendered targets.
 """
-from typing import Dict, List
+from typing import Dict, List, NamedTuple, Optional
 
 import torch
 from mmpose.registry import MODELS
@@ -41,65 +41,72 @@ class ScarceNetPoseEstimator(TeacherStudentPoseEstimator):
           teacher's cost].
     """
 
+    DEFAULTS = dict(
+        loss=dict(type='JointsMSELoss', weight_mode='inside', scale=0.5),
+        true_label_weight=2.0,
+        small_loss=dict(type='SmallLossFilter', rate=1.0),
+        small_loss_rate=1.0,  # paper: scheduled 1 -> 0.8
+        agreement=dict(type='AgreementFilter', dist_thr=0.6, offset=0.5),
+        sigma=None,  # None: the codec's sigma
+        consistency_weight=2.0,  # paper: after a sigmoid ramp-up
+        teacher_bn_sync=True,
+    )
+    LOSS_WEIGHTS = dict(loss_cons='consistency_weight')
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         cfg = self.semi_train_cfg
-        self.sup_loss = MODELS.build(cfg.get(
-            'loss', dict(type='JointsMSELoss', weight_mode='inside',
-                         scale=0.5)))
-        self.small_loss = build_filter(cfg.get(
-            'small_loss', dict(type='SmallLossFilter', rate=1.0)))
-        self.agreement = build_filter(cfg.get(
-            'agreement', dict(type='AgreementFilter', dist_thr=0.6,
-                              offset=0.5)))
+        self.sup_loss = MODELS.build(cfg['loss'])
+        self.small_loss = build_filter(cfg['small_loss'])
+        self.agreement = build_filter(cfg['agreement'])
         decoder = self.student.head.decoder
         self.stride = float(decoder.scale_factor[0])
         self.heatmap_size = tuple(int(v) for v in decoder.heatmap_size)
-        self.sigma = float(cfg.get('sigma', decoder.sigma))
-
-    def weight(self, name: str, default: float) -> float:
-        """A scheduled value, else the config's, else ``default``."""
-        return float(self.scheduled.get(
-            name, self.semi_train_cfg.get(name, default)))
+        self.sigma = float(cfg['sigma'] if cfg['sigma'] is not None else
+                           decoder.sigma)
 
     def loss(self, inputs: Dict[str, Tensor],
              samples: Dict[str, List]) -> dict:
         """Supervised loss on selected and re-labelled targets, plus
         consistency with the teacher."""
-        xs, ss = inputs['strong'], samples['strong']
-        dev = xs.device
-        target, vis = self.targets(ss, dev)
-        labelled = self.stack_meta(ss, 'is_labelled', dev).bool()
-        pred = self.heatmaps(self.student, xs)
-        small = self.select_small_loss(pred, target, vis, labelled)
-        anchor, reuse = self.find_reusable(inputs, samples, small, labelled)
-        final_target, final_weight = self.relabel(target, vis, labelled,
-                                                  small, reuse, anchor,
-                                                  samples)
-        losses = dict(loss_sup=self.sup_loss(pred, final_target,
-                                             final_weight))
-        losses['loss_cons'] = self.weight('consistency_weight', 1.0) * \
-            self.consistency(pred, inputs, samples, vis)
-        unl = (~labelled)[:, None] & (vis > 0)
+        view = self.strong_view(inputs, samples)
+        pred = self.heatmaps(self.student, view.inputs)
+        sel = self.select_small_loss(pred, view)
+        sel = self.find_reusable(inputs, samples, view, sel)
+        target, weight = self.relabel(view, sel, samples)
+        teacher = self.teacher_targets(inputs, samples)
+        terms = dict(loss_sup=self.sup_loss(pred, target, weight),
+                     loss_cons=self.consistency(pred, teacher, view))
+        unl = (~view.labelled)[:, None] & (view.vis > 0)
         n_unl = unl.sum().clamp(min=1)
-        losses['ratio_small'] = (small & unl).sum() / n_unl
-        losses['ratio_reuse'] = reuse.sum() / n_unl
-        return losses
+        terms['ratio_small'] = (sel.small & unl).sum() / n_unl
+        terms['ratio_reuse'] = sel.reuse.sum() / n_unl
+        return self.weighted(terms)
 
-    def select_small_loss(self, pred: Tensor, target: Tensor, vis: Tensor,
-                          labelled: Tensor) -> Tensor:
+    def strong_view(self, inputs: Dict[str, Tensor],
+                    samples: Dict[str, List]) -> 'StrongView':
+        """The student's view with its (pseudo-)label targets."""
+        xs, ss = inputs['strong'], samples['strong']
+        target, vis = self.targets(ss, xs.device)
+        labelled = self.stack_meta(ss, 'is_labelled', xs.device).bool()
+        return StrongView(xs, target, vis, labelled)
+
+    def select_small_loss(self, pred: Tensor,
+                          view: 'StrongView') -> 'Selection':
         """Step 1: the batch-global small-loss keypoints (B, K)."""
-        w = vis * torch.where(labelled, self.weight('true_label_weight', 2.),
-                              1.)[:, None]
+        w = view.vis * torch.where(view.labelled,
+                                   self.weight('true_label_weight'),
+                                   1.)[:, None]
         with torch.no_grad():
-            per_joint = self.sup_loss.per_joint(pred.detach(), target, w)
-        self.small_loss.rate = self.weight('small_loss_rate', 1.0)
-        return self.small_loss(per_joint, vis > 0)
+            per_joint = self.sup_loss.per_joint(pred.detach(), view.target,
+                                                w)
+        self.small_loss.rate = self.weight('small_loss_rate')
+        return Selection(small=self.small_loss(per_joint, view.vis > 0))
 
     @torch.no_grad()
     def find_reusable(self, inputs: Dict[str, Tensor],
-                      samples: Dict[str, List], small: Tensor,
-                      labelled: Tensor) -> tuple:
+                      samples: Dict[str, List], view: 'StrongView',
+                      sel: 'Selection') -> 'Selection':
         """Step 2: the student's clean-view keypoints (heatmap pixels of the
         teacher view) and the unlabelled keypoints outside the small-loss set
         whose weak-view prediction agrees with them."""
@@ -110,37 +117,57 @@ class ScarceNetPoseEstimator(TeacherStudentPoseEstimator):
         in_weak = self.map_between_views(anchor, samples['teacher'],
                                          samples['weak'], self.stride)
         agree = self.agreement(j_weak, in_weak)
-        return anchor, agree & ~small & ~labelled[:, None]
+        return sel._replace(anchor=anchor, reuse=agree & ~sel.small &
+                            ~view.labelled[:, None])
 
-    def relabel(self, target: Tensor, vis: Tensor, labelled: Tensor,
-                small: Tensor, reuse: Tensor, anchor: Tensor,
+    def relabel(self, view: 'StrongView', sel: 'Selection',
                 samples: Dict[str, List]) -> tuple:
         """Steps 3-4: re-labelled targets where reusable, weights
         ``m_reuse + m_small`` for unlabelled and ``2 vis`` for labelled."""
-        in_strong = self.map_between_views(anchor, samples['teacher'],
+        in_strong = self.map_between_views(sel.anchor, samples['teacher'],
                                            samples['strong'], self.stride)
-        heat, w_reuse = render_gaussian(in_strong, reuse.float(), self.sigma,
-                                        self.heatmap_size)
-        final_target = torch.where(reuse[..., None, None], heat, target)
-        unl_w = torch.where(reuse, w_reuse, small.float() * (vis > 0))
-        lab_w = self.weight('true_label_weight', 2.) * vis
-        return final_target, torch.where(labelled[:, None], lab_w, unl_w)
+        heat, w_reuse = render_gaussian(in_strong, sel.reuse.float(),
+                                        self.sigma, self.heatmap_size)
+        final_target = torch.where(sel.reuse[..., None, None], heat,
+                                   view.target)
+        unl_w = torch.where(sel.reuse, w_reuse,
+                            sel.small.float() * (view.vis > 0))
+        lab_w = self.weight('true_label_weight') * view.vis
+        return final_target, torch.where(view.labelled[:, None], lab_w,
+                                         unl_w)
 
     @torch.no_grad()
-    def teacher_keypoints(self, inputs: Dict[str, Tensor],
-                          samples: Dict[str, List]) -> Tensor:
-        """The teacher's argmax on the clean view, in the strong view."""
-        if self.semi_train_cfg.get('teacher_bn_sync', True):
+    def teacher_targets(self, inputs: Dict[str, Tensor],
+                        samples: Dict[str, List]) -> Tensor:
+        """Step 5a, the teacher's targets: its argmax on the clean view, in
+        the strong view's heatmap pixels."""
+        if self.semi_train_cfg['teacher_bn_sync']:
             self.heatmaps(self.teacher, inputs['strong'])  # BN statistics
         j_t, _ = decode_argmax(self.heatmaps(self.teacher, inputs['teacher']))
         return self.map_between_views(j_t, samples['teacher'],
                                       samples['strong'], self.stride)
 
-    def consistency(self, pred: Tensor, inputs: Dict[str, Tensor],
-                    samples: Dict[str, List], vis: Tensor) -> Tensor:
-        """Step 5: MSE to hard Gaussians of the teacher's keypoints, masked by
-        the initial (pseudo-)label visibility (a parity quirk)."""
-        heat, w = render_gaussian(self.teacher_keypoints(inputs, samples),
-                                  (vis > 0).float(), self.sigma,
-                                  self.heatmap_size)
+    def consistency(self, pred: Tensor, teacher_kpts: Tensor,
+                    view: 'StrongView') -> Tensor:
+        """Step 5b: MSE to hard Gaussians of the teacher's keypoints, masked
+        by the initial (pseudo-)label visibility (a parity quirk)."""
+        heat, w = render_gaussian(teacher_kpts, (view.vis > 0).float(),
+                                  self.sigma, self.heatmap_size)
         return self.sup_loss(pred, heat, w)
+
+
+class StrongView(NamedTuple):
+    """The student's view: inputs, targets, their visibility weights and
+    which instances are labelled."""
+    inputs: Tensor
+    target: Tensor
+    vis: Tensor
+    labelled: Tensor
+
+
+class Selection(NamedTuple):
+    """Which keypoints train: the small-loss set, the reusable ones and the
+    clean-view anchors they are re-labelled from."""
+    small: Tensor
+    reuse: Optional[Tensor] = None
+    anchor: Optional[Tensor] = None

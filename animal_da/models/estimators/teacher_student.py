@@ -2,18 +2,17 @@
 import copy
 from typing import Dict, List, Optional, Union
 
-import numpy as np
 import torch
-from mmengine.model import BaseModel
 from mmpose.registry import MODELS
 from torch import Tensor
 
 from ...pseudo_labels import (image_to_view, view_to_image,
                               view_to_view_affine, warp_heatmaps)
+from .base import RecipePoseEstimator
 
 
 @MODELS.register_module()
-class TeacherStudentPoseEstimator(BaseModel):
+class TeacherStudentPoseEstimator(RecipePoseEstimator):
     """Base of teacher-student recipes (ScarceNet, UDA-Animal-Pose).
 
     Student and teacher are built from the same ``pose_estimator`` config
@@ -41,37 +40,20 @@ class TeacherStudentPoseEstimator(BaseModel):
                  semi_test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+                         semi_train_cfg=semi_train_cfg, init_cfg=init_cfg)
         self.student = MODELS.build(copy.deepcopy(pose_estimator))
         self.teacher = MODELS.build(copy.deepcopy(pose_estimator))
         for p in self.teacher.parameters():
             p.requires_grad = False
-        self.semi_train_cfg = dict(semi_train_cfg or {})
         self.semi_test_cfg = dict(semi_test_cfg or {})
         predict_on = self.semi_test_cfg.get('predict_on', 'teacher')
         if predict_on not in ('teacher', 'student'):
             raise ValueError(f'predict_on must be teacher or student, got '
                              f'{predict_on!r}')
-        #: values set by ScheduledValuesHook (e.g. consistency weight)
-        self.scheduled: Dict[str, float] = {}
 
-    def init_weights(self) -> None:
-        """Initialise; a ``Pretrained`` ``init_cfg`` names a plain
-        pose-estimator checkpoint (e.g. an exported stage-1 model) that is
-        loaded, strictly, into both the student and the teacher."""
-        cfg = self.init_cfg
-        if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            for net in (self.student, self.teacher):
-                self.load_plain_checkpoint(net, cfg['checkpoint'])
-            self._is_init = True
-            return
-        super().init_weights()
-
-    def load_plain_checkpoint(self, net: torch.nn.Module, path: str) -> None:
-        """Load a plain pose-estimator checkpoint into ``net``, strictly."""
-        from mmengine.runner.checkpoint import load_checkpoint
-        load_checkpoint(net, path, map_location='cpu', strict=True,
-                        logger='current')
+    def pose_networks(self) -> List[torch.nn.Module]:
+        """Student and teacher (a plain checkpoint loads into both)."""
+        return [self.student, self.teacher]
 
     def warp_between_views(self, heatmaps: Tensor, src: List, dst: List,
                            stride: float) -> Tensor:
@@ -85,15 +67,6 @@ class TeacherStudentPoseEstimator(BaseModel):
             dst, 'flip', dev)
         return warp_heatmaps(heatmaps, src_to_dst, flips,
                              src[0].metainfo['flip_indices'])
-
-    @property
-    def dataset_meta(self) -> Optional[dict]:
-        return getattr(self.student, 'dataset_meta', None)
-
-    @dataset_meta.setter
-    def dataset_meta(self, meta: dict) -> None:
-        self.student.dataset_meta = meta
-        self.teacher.dataset_meta = meta
 
     def forward(self, inputs: Union[Tensor, Dict[str, Tensor]],
                 data_samples=None, mode: str = 'tensor'):
@@ -112,21 +85,6 @@ class TeacherStudentPoseEstimator(BaseModel):
     def heatmaps(self, net: torch.nn.Module, inputs: Tensor) -> Tensor:
         """Heatmaps of ``net`` (student or teacher) for a view."""
         return net.head.forward(net.extract_feat(inputs))
-
-    @staticmethod
-    def stack_meta(samples: List, key: str, device) -> Tensor:
-        """Stack one metainfo entry of a view's samples into a tensor."""
-        return torch.as_tensor(
-            np.asarray([s.metainfo[key] for s in samples]), device=device,
-            dtype=torch.float32 if key != 'flip' else torch.bool)
-
-    def targets(self, samples: List, device) -> tuple:
-        """A view's target heatmaps (B, K, H, W) and weights (B, K)."""
-        heat = torch.stack([s.gt_fields.heatmaps for s in samples]).to(device)
-        weights = torch.cat([torch.as_tensor(s.gt_instance_labels.
-                                             keypoint_weights)
-                             for s in samples]).to(device)
-        return heat, weights
 
     def map_between_views(self, kpts: Tensor, src: List, dst: List,
                           stride: float) -> Tensor:

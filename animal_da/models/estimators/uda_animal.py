@@ -26,7 +26,7 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
     ``ScheduledValuesHook`` values named in brackets, else
     ``semi_train_cfg``:
 
-    - ``loss_src``: ``MSE(coarse) + MSE(refined)`` on the (mixed) source;
+    - ``loss_sup``: ``MSE(coarse) + MSE(refined)`` on the (mixed) source;
     - ``loss_pseudo``: [``pseudo_label_weight``, 15 -> 8] x curriculum
       top-[``topk``, 18 -> 9] loss of coarse and refined on the (mixed)
       target strong view;
@@ -52,6 +52,22 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
         **kwargs: As for ``TeacherStudentPoseEstimator``.
     """
 
+    DEFAULTS = dict(
+        loss=dict(type='JointsMSELoss', weight_mode='inside', scale=0.5),
+        mixup=None,
+        topk=None,  # None: every keypoint (paper: scheduled 18 -> 9)
+        pseudo_label_weight=15.0,  # paper: scheduled 15 -> 8
+        consistency_weight=90.0,  # paper: scheduled 0 -> 90
+        two_head_weight=0.01,
+        adv_weight=0.0005,
+        grl_coeff=1.0,  # paper: scheduled by DANN's rule
+        teacher_bn_sync=True,
+    )
+    LOSS_WEIGHTS = dict(loss_pseudo='pseudo_label_weight',
+                        loss_dom='adv_weight', loss_self='consistency_weight',
+                        loss_heads='two_head_weight',
+                        loss_cons='consistency_weight')
+
     def __init__(self, *args, discriminator: dict, **kwargs):
         super().__init__(*args, **kwargs)
         head = self.student.head
@@ -60,34 +76,24 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
                             'with dual_refine=True in the pose estimator')
         self.discriminator = MODELS.build(discriminator)
         cfg = self.semi_train_cfg
-        self.mse = MODELS.build(cfg.get(
-            'loss', dict(type='JointsMSELoss', weight_mode='inside',
-                         scale=0.5)))
-        self.mixup = MODELS.build(cfg['mixup']) if cfg.get('mixup') else None
+        self.mse = MODELS.build(cfg['loss'])
+        self.mixup = MODELS.build(cfg['mixup']) if cfg['mixup'] else None
+        self.domain_bce = MODELS.build(dict(type='DomainBCELoss'))
         decoder = head.decoder
         self.stride = float(decoder.scale_factor[0])
         self.num_keypoints = head.out_channels
+        if cfg['topk'] is None:
+            cfg['topk'] = self.num_keypoints
 
-    def load_plain_checkpoint(self, net: torch.nn.Module, path: str) -> None:
-        """A stage-1 model (one refined head) loads with its refined head
-        copied into the second one, as the paper's ``init_pretrained``."""
-        from mmengine.runner.checkpoint import _load_checkpoint
-        ckpt = _load_checkpoint(path, map_location='cpu')
-        state = ckpt.get('state_dict', ckpt)
-        result = net.load_state_dict(state, strict=False)
-        missing = [k for k in result.missing_keys
-                   if not k.startswith('head.refine_predict_2.')]
-        if missing or result.unexpected_keys:
-            raise RuntimeError(
-                f'{path} does not fit the UDA pose estimator: missing '
-                f'{missing[:5]}, unexpected {result.unexpected_keys[:5]}')
-        if result.missing_keys:
+    def adapt_plain_state(self, net: torch.nn.Module, state: dict) -> tuple:
+        """A stage-1 model has one refined head; the second may be missing
+        (it is copied from the first, as the paper's ``init_pretrained``)."""
+        return state, ('head.refine_predict_2.', )
+
+    def after_plain_load(self, net: torch.nn.Module,
+                         missing: List[str]) -> None:
+        if missing:
             net.head.copy_refine_head()
-
-    def weight(self, name: str, default: float) -> float:
-        """A scheduled value, else the config's, else ``default``."""
-        return float(self.scheduled.get(
-            name, self.semi_train_cfg.get(name, default)))
 
     def run(self, net: torch.nn.Module, x: Tensor) -> Dict[str, Tensor]:
         """Coarse, refined (two) heatmaps and refinement features."""
@@ -95,29 +101,28 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
 
     def loss(self, inputs: Dict[str, Tensor],
              samples: Dict[str, List]) -> dict:
-        """The stage-2 step as a short list of named terms."""
+        """The stage-2 step as a short list of named terms (weights applied
+        in :meth:`weighted`)."""
         dev = inputs['source'].device
         src = (inputs['source'], *self.targets(samples['source'], dev))
         trg = (inputs['target'], *self.targets(samples['target'], dev))
         if self.mixup is not None:
             src, trg, _ = self.mixup(src, trg)
-        k = int(round(self.weight('topk', self.num_keypoints)))
+        k = int(round(self.weight('topk')))
         out_s, out_t = self.run(self.student, src[0]), self.run(
             self.student, trg[0])
-        losses = dict(
-            loss_src=self.source_loss(out_s, src),
-            loss_pseudo=self.weight('pseudo_label_weight', 15.0) *
-            self.pseudo_label_loss(out_t, trg, k),
+        terms = dict(
+            loss_sup=self.source_loss(out_s, src),
+            loss_pseudo=self.pseudo_label_loss(out_t, trg, k),
             loss_dom=self.domain_loss(out_s['features'],
                                       out_t['features']))
         out_c = self.run(self.student, inputs['target_cons'])
-        w_c = self.weight('consistency_weight', 90.0)
-        losses['loss_self'] = w_c * self.self_feedback_loss(out_c, k)
-        losses['loss_heads'] = self.weight('two_head_weight', 0.01) * 0.5 * \
-            F.mse_loss(out_c['refined'], out_c['refined_2'])
-        losses['loss_cons'] = w_c * self.consistency_loss(
-            out_c, inputs, samples, src[0], trg[0])
-        return losses
+        terms['loss_self'] = self.self_feedback_loss(out_c, k)
+        terms['loss_heads'] = 0.5 * F.mse_loss(out_c['refined'],
+                                               out_c['refined_2'])
+        teacher = self.teacher_targets(inputs, samples, src[0], trg[0])
+        terms['loss_cons'] = self.consistency_loss(out_c, teacher)
+        return self.weighted(terms)
 
     def source_loss(self, out: Dict[str, Tensor], src: tuple) -> Tensor:
         """Supervised loss on the source batch."""
@@ -134,14 +139,12 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
 
     def domain_loss(self, feat_s: Tensor, feat_t: Tensor) -> Tensor:
         """Discriminator BCE through gradient reversal (source 1,
-        target 0)."""
-        coeff = self.weight('grl_coeff', 1.0)
+        target 0, each half-weighted)."""
+        coeff = self.weight('grl_coeff')
         d_s = self.discriminator(grad_reverse(feat_s, coeff))
         d_t = self.discriminator(grad_reverse(feat_t, coeff))
-        bce = F.binary_cross_entropy_with_logits(
-            d_s, torch.ones_like(d_s)) / 2 + \
-            F.binary_cross_entropy_with_logits(d_t, torch.zeros_like(d_t)) / 2
-        return self.weight('adv_weight', 0.0005) * bce
+        return self.domain_bce(d_s, torch.ones_like(d_s)) / 2 + \
+            self.domain_bce(d_t, torch.zeros_like(d_t)) / 2
 
     def self_feedback_loss(self, out: Dict[str, Tensor], k: int) -> Tensor:
         """Inner loop: coarse maps distilled from the detached refined."""
@@ -149,12 +152,12 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
         return self.mse.topk(out['coarse'], out['refined'].detach(), ones, k)
 
     @torch.no_grad()
-    def teacher_heatmaps(self, inputs: Dict[str, Tensor],
-                         samples: Dict[str, List], x_src: Tensor,
-                         x_trg: Tensor) -> Tensor:
-        """The teacher's refined maps on its view, warped into the
-        consistency view."""
-        if self.semi_train_cfg.get('teacher_bn_sync', True):
+    def teacher_targets(self, inputs: Dict[str, Tensor],
+                        samples: Dict[str, List], x_src: Tensor,
+                        x_trg: Tensor) -> Tensor:
+        """The teacher's targets: its refined maps on its view, warped into
+        the consistency view."""
+        if self.semi_train_cfg['teacher_bn_sync']:
             self.run(self.teacher, x_src)  # BN statistics only
             self.run(self.teacher, x_trg)
         heat = self.run(self.teacher, inputs['teacher'])['refined']
@@ -162,9 +165,7 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
                                        samples['target_cons'], self.stride)
 
     def consistency_loss(self, out: Dict[str, Tensor],
-                         inputs: Dict[str, Tensor], samples: Dict[str, List],
-                         x_src: Tensor, x_trg: Tensor) -> Tensor:
+                         target: Tensor) -> Tensor:
         """Outer loop: second refined head against the warped teacher."""
-        target = self.teacher_heatmaps(inputs, samples, x_src, x_trg)
         ones = target.new_ones(target.shape[:2])
         return self.mse(out['refined_2'], target, ones)

@@ -1,4 +1,5 @@
 """Losses."""
+from .domain_bce import DomainBCELoss
 from .joints_mse import JointsMSELoss
 
-__all__ = ['JointsMSELoss']
+__all__ = ['DomainBCELoss', 'JointsMSELoss']

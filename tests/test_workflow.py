@@ -21,9 +21,10 @@ STAGE1 = osp.join(
     REPO, 'configs/scarcenet/td-hm_res18_synanimal-real-5shot_96x96_demo.py')
 SHORT = osp.join(REPO, 'configs/scarcenet/'
                  'scarcenet-short_res18_synanimal-real-5shot_96x96_demo.py')
+# the workflow of `make demo` (tools/demo.py)
 DEMO_WORKFLOW = osp.join(
     REPO, 'configs/scarcenet/'
-    'scarcenet-short_res18_synanimal-real-5shot_96x96_demo_workflow.py')
+    'scarcenet-short_res18-half_synanimal-real-5shot_96x96_demo_workflow.py')
 
 
 def tiny(extra=None) -> dict:
@@ -230,7 +231,8 @@ def test_plain_runner_resumes_its_own_work_dir(tiny_data, tmp_path):
     # mmpose's usual call: a run's checkpoint, another folder, no opt-in
     metrics = test(build_test_cfg(parse_test_args(
         [BASELINE, osp.join(work, 'epoch_2.pth'), '--work-dir',
-         str(tmp_path / 'elsewhere'), '--cfg-options'] + fast_options(tiny_data))))
+         str(tmp_path / 'elsewhere'), '--cfg-options'] +
+        fast_options(tiny_data))))
     assert 'coco/AP' in metrics
 
 
@@ -239,11 +241,15 @@ def test_demo_workflow_parses_and_first_stage_trains(tiny_data, tmp_path):
                   options={'data_root': tiny_data})
     assert list(wf.stages)[:2] == ['pretrain', 'pretrained']
     first = list(wf.stages)[0]
-    stage = dict(wf.stages[first], epochs=1, cfg_options=tiny(),
-                 config=wf._config_path(first, wf.stages[first]['config']))
+    st = wf.stages[first]
+    # the demo's own model options (half width), sped up for the test
+    stage = dict(st, epochs=1, cfg_options=dict(st['cfg_options'], **tiny()),
+                 config=wf._config_path(first, st['config']))
     only = Config(dict(data_root=tiny_data, seed=0, stages={first: stage}))
     summary = run_workflow(only, str(tmp_path / 'demo'))
-    assert osp.isfile(summary['stages'][first]['outputs']['checkpoint'])
+    out = summary['stages'][first]['outputs']
+    assert osp.isfile(out['checkpoint'])
+    assert Config.fromfile(out['config']).model.backbone.base_channels == 32
 
 
 WORKFLOWS = sorted(glob.glob(osp.join(REPO, 'configs', '*',
@@ -257,3 +263,34 @@ def test_every_workflow_checks(path, tmp_path):
     stage configs that parse and take the stage's settings."""
     wf = Workflow(path, str(tmp_path / 'w'))
     assert any(s['kind'] == 'evaluate' for s in wf.stages.values())
+
+
+def test_dist_run_workflow_two_cpu_processes(tiny_data, tmp_path):
+    """tools/dist_run_workflow.sh: the train and evaluate stages on both
+    ranks, the export on rank 0, one state file."""
+    import subprocess
+    import sys
+
+    from dist_utils import free_port
+    if not torch.distributed.is_available():
+        pytest.skip('torch.distributed is not available in this torch build')
+    wf = three_stages(tiny_data)
+    wf.stages.pop('pseudo_labels')
+    wf.stages['evaluate'] = dict(kind='evaluate', model='@stage1_train',
+                                 method='labelled_only',
+                                 cfg_options=tiny())
+    path = str(tmp_path / 'two_stage_workflow.py')
+    wf.dump(path)
+    work = str(tmp_path / 'dist_wf')
+    env = dict(os.environ, PORT=str(free_port()), PYTHON=sys.executable,
+               OMP_NUM_THREADS='1')
+    out = subprocess.run(
+        ['bash', osp.join(REPO, 'tools', 'dist_run_workflow.sh'), path, '2',
+         '--work-dir', work], cwd=REPO, env=env, capture_output=True,
+        text=True, timeout=600)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    with open(osp.join(work, 'summary.json')) as f:
+        summary = json.load(f)
+    assert [s['status'] for s in summary['stages'].values()] == ['done'] * 3
+    assert osp.isfile(summary['stages']['stage1']['outputs']['checkpoint'])
+    assert summary['rows'][0]['method'] == 'labelled_only'

@@ -8,7 +8,8 @@ printed and written to ``WORK_DIR/summary.json``.
 
 Examples:
     python tools/run_workflow.py \\
-        configs/scarcenet/scarcenet-short_res18_synanimal-real-5shot_96x96_demo_workflow.py
+        configs/scarcenet/scarcenet-short_res18_synanimal-real-\
+5shot_96x96_demo_workflow.py
     python tools/run_workflow.py WORKFLOW --work-dir work_dirs/wf \\
         --cfg-options data_root=data/my_animals/ seed=1 stages.scarcenet.epochs=3
     bash tools/dist_run_workflow.sh WORKFLOW 2

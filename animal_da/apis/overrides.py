@@ -248,22 +248,12 @@ def apply_workflow_keys(cfg: Config, **values: Any) -> Config:
         for d in hit:
             d['labelled'] = ConfigDict(dict(d['labelled'], **v['labelled']))
     if 'pseudo_label_file' in v:
-        hit = [d for _, d in semi_datasets(cfg._cfg_dict)
-               if d.get('pseudo_labels')]
-        if not hit:
-            raise OverrideError('pseudo_label_file: no SemiPoseDataset of the '
-                                'config reads pseudo labels')
-        for d in hit:
+        for d in _pseudo_labelled(cfg, 'pseudo_label_file'):
             d['pseudo_labels']['file'] = v['pseudo_label_file']
         if 'pseudo_label_file' in cfg:  # keep the configs' variable in step
             cfg.pseudo_label_file = v['pseudo_label_file']
     if 'pseudo_label_filter' in v:
-        hit = [d for _, d in semi_datasets(cfg._cfg_dict)
-               if d.get('pseudo_labels')]
-        if not hit:
-            raise OverrideError('pseudo_label_filter: no SemiPoseDataset of '
-                                'the config reads pseudo labels')
-        for d in hit:
+        for d in _pseudo_labelled(cfg, 'pseudo_label_filter'):
             d['pseudo_labels']['filter'] = ConfigDict(dict(
                 d['pseudo_labels'].get('filter') or {},
                 **v['pseudo_label_filter']))
@@ -279,6 +269,16 @@ def apply_workflow_keys(cfg: Config, **values: Any) -> Config:
     if 'batch_size' in v:
         cfg.train_dataloader.batch_size = int(v['batch_size'])
     return cfg
+
+
+def _pseudo_labelled(cfg: Config, key: str) -> List[dict]:
+    """Every ``SemiPoseDataset`` config that reads pseudo labels."""
+    hit = [d for _, d in semi_datasets(cfg._cfg_dict)
+           if d.get('pseudo_labels')]
+    if not hit:
+        raise OverrideError(f'{key}: no SemiPoseDataset of the config reads '
+                            'pseudo labels')
+    return hit
 
 
 def builds_from_pose_estimator(model_cfg: dict) -> bool:

@@ -1,6 +1,8 @@
 """Draw a model's predictions with mmpose's own inference and visualiser."""
 import json
+import os
 import os.path as osp
+import uuid
 from typing import List, Optional
 
 import cv2
@@ -37,7 +39,8 @@ def draw_predictions(config: str, checkpoint: str, ann_file: str,
     images = [im for im in coco['images']
               if image_ids is None or im['id'] in image_ids][:num_images]
     visualizer = VISUALIZERS.build(
-        dict(type='PoseLocalVisualizer', name='animal_da_demo',
+        dict(type='PoseLocalVisualizer',
+             name=f'animal_da_predictions_{uuid.uuid4().hex[:8]}',
              radius=2, line_width=1))
     visualizer.set_dataset_meta(model.dataset_meta)
     tiles = []
@@ -55,4 +58,43 @@ def draw_predictions(config: str, checkpoint: str, ann_file: str,
     atomic_write(out_file,
                  lambda p: cv2.imwrite(p, cv2.cvtColor(grid,
                                                        cv2.COLOR_RGB2BGR)))
+    return out_file
+
+
+def draw_comparison(models: List[tuple], ann_file: str, img_dir: str,
+                    out_file: str, num_images: int = 6, device: str = 'cpu',
+                    scale: int = 2) -> str:
+    """Several models' predictions on the same images, one row per model.
+
+    Args:
+        models (list[tuple]): ``(label, config, checkpoint)`` of plain mmpose
+            models (e.g. a baseline and a method, exported).
+        ann_file (str): COCO keypoint file whose boxes are used.
+        img_dir (str): Folder the file names are relative to.
+        out_file (str): Output image path.
+        num_images (int): Images per row (the first of the file).
+        device (str): Inference device.
+        scale (int): Upscaling of small images, so skeletons stay visible.
+
+    Returns:
+        str: ``out_file``.
+    """
+    rows = []
+    for label, config, checkpoint in models:
+        tmp = out_file + f'.{len(rows)}.png'
+        draw_predictions(config, checkpoint, ann_file, img_dir, tmp,
+                         num_images=num_images, device=device)
+        row = cv2.imread(tmp)
+        os.remove(tmp)
+        row = cv2.resize(row, None, fx=scale, fy=scale,
+                         interpolation=cv2.INTER_NEAREST)
+        band = np.full((28, row.shape[1], 3), 255, np.uint8)
+        cv2.putText(band, label, (6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+        rows.append(np.concatenate([band, row], axis=0))
+    width = max(r.shape[1] for r in rows)
+    rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)),
+                   constant_values=255) for r in rows]
+    grid = np.concatenate(rows, axis=0)
+    atomic_write(out_file, lambda p: cv2.imwrite(p, grid))
     return out_file

@@ -13,7 +13,8 @@ with a ``stages`` dict, in order, and workflow-level keys
   ``work_dir/<stage>/``. Outputs: ``checkpoint`` (the final one), ``best``,
   ``config`` (the merged config it ran), ``work_dir``.
 - ``export``: ``model`` (a train stage), ``which`` (``student`` /
-  ``teacher``; default: the recipe's evaluated network). Outputs: ``config``,
+  ``teacher``; default: the recipe's evaluated network), ``checkpoint``
+  (``checkpoint``, the final one, or ``best``). Outputs: ``config``,
   ``checkpoint`` (a plain mmpose model), ``source_config``.
 - ``pseudo_label``: ``model`` (an export stage), TTA settings
   (``num_transforms``, ``scale_std``, ``rot_std``, ``flip``, ``subpixel``,
@@ -66,7 +67,8 @@ KINDS: Dict[str, dict] = {
         outputs=('checkpoint', 'best', 'config', 'work_dir'),
         default='checkpoint'),
     'export': dict(
-        keys={'kind', 'model', 'which', 'description'}, required={'model'},
+        keys={'kind', 'model', 'which', 'checkpoint', 'description'},
+        required={'model'},
         refs={'model'}, outputs=('checkpoint', 'config', 'source_config'),
         default='checkpoint'),
     'pseudo_label': dict(
@@ -268,8 +270,8 @@ class Workflow:
                         f'{seen[src]}')
             if kind == 'train':
                 self._check_train(name, st)
-            if kind == 'evaluate' and st.get('checkpoint', 'checkpoint') \
-                    not in ('checkpoint', 'best'):
+            if kind in ('evaluate', 'export') and st.get(
+                    'checkpoint', 'checkpoint') not in ('checkpoint', 'best'):
                 raise WorkflowError(f'stage {name!r}: checkpoint must be '
                                     'checkpoint or best')
             seen[name] = kind
@@ -516,11 +518,16 @@ class Workflow:
             'semi_test_cfg', {}).get('predict_on', 'teacher')
             if builds_from_pose_estimator(src_cfg.model) else 'student')
         folder = osp.join(self.work_dir, name)
+        ckpt = src[st.get('checkpoint', 'checkpoint')]
+        if ckpt is None:
+            raise WorkflowError(f'stage {name!r}: stage '
+                                f'{resolved["model"]!r} saved no '
+                                f'{st.get("checkpoint")} checkpoint')
         result = [None, None]
         if get_rank() == 0:
             with trusted_checkpoints([src['work_dir']]):
                 result = list(export_pose_model(
-                    src['config'], src['checkpoint'], folder, which=which,
+                    src['config'], ckpt, folder, which=which,
                     name=resolved['model']))
         barrier()
         result = self._broadcast(result)

@@ -18,5 +18,6 @@ stages = dict(
                    'custom_hooks[DiscriminatorPretrainHook].epochs': 1}),
     eval_source_only=dict(kind='evaluate', model='@source_only',
                           method='source_only'),
+    fidip_export=dict(kind='export', model='@fidip'),
     eval_fidip=dict(kind='evaluate', model='@fidip', method='fidip'),
 )

@@ -8,6 +8,7 @@
 seed = 0
 stages = dict(
     fidip=dict(kind='train', config='./fidip_res50_syrip_384x288.py'),
+    fidip_export=dict(kind='export', model='@fidip', checkpoint='best'),
     eval_fidip=dict(kind='evaluate', model='@fidip', checkpoint='best',
                     method='fidip'),
 )

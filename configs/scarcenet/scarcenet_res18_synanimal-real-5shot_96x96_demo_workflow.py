@@ -34,6 +34,8 @@ stages = dict(
             'custom_hooks[ScheduledValuesHook].values.small_loss_rate'
             '.length': 2,
         }),
+    # the evaluated network (the teacher) as a plain mmpose model
+    scarcenet_export=dict(kind='export', model='@scarcenet'),
     labelled_only_longer=dict(
         kind='train', validate=False, init='@stage1.checkpoint',
         config='./td-hm_res18_synanimal-real-5shot_96x96_demo.py',

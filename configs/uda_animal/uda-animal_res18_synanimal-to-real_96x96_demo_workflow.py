@@ -18,6 +18,7 @@ stages = dict(
         kind='train', validate=False, epochs=2, init='@stage1.checkpoint',
         pseudo_labels='@pseudo_labels.file',
         config='./uda-animal_res18_synanimal-to-real_96x96_demo.py'),
+    uda_animal_export=dict(kind='export', model='@uda_animal'),
     eval_stage1=dict(kind='evaluate', model='@stage1_train',
                      method='uda_stage1'),
     eval_uda_animal=dict(kind='evaluate', model='@uda_animal',

@@ -17,6 +17,8 @@ stages = dict(
         kind='train', init='@stage1.checkpoint',
         pseudo_labels='@pseudo_labels.file',
         config='./uda-animal_res50_synanimal-to-tigdog_256x256.py'),
+    uda_animal_export=dict(kind='export', model='@uda_animal',
+                           checkpoint='best'),
     eval_stage1=dict(kind='evaluate', model='@stage1_train',
                      checkpoint='best', method='uda_stage1'),
     eval_uda_animal=dict(kind='evaluate', model='@uda_animal',

@@ -4,10 +4,14 @@ from typing import Dict
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from mmpose.registry import HOOKS, MODELS
+from mmengine.registry import Registry
+from mmpose.registry import HOOKS
+
+#: curves of scheduled values (their own registry: they are not models)
+CURVES = Registry('schedule curve', scope='animal_da')
 
 
-@MODELS.register_module()
+@CURVES.register_module()
 class SigmoidRampUp:
     """``max * exp(-5 (1 - min(t, length) / length)^2)`` (mean teacher).
 
@@ -26,7 +30,7 @@ class SigmoidRampUp:
         return self.max * math.exp(-5.0 * p * p)
 
 
-@MODELS.register_module()
+@CURVES.register_module()
 class CosineRampDown:
     """``clip(max * (1 + cos(pi min(t, length) / length)) / 2, min, max)``.
 
@@ -47,7 +51,7 @@ class CosineRampDown:
         return float(min(max(v, self.min), self.max))
 
 
-@MODELS.register_module()
+@CURVES.register_module()
 class LinearRamp:
     """Linear from ``start_value`` at ``begin`` to ``end_value`` at ``end``.
 
@@ -72,7 +76,7 @@ class LinearRamp:
         return self.start_value + f * (self.end_value - self.start_value)
 
 
-@MODELS.register_module()
+@CURVES.register_module()
 class DANNRampUp:
     """DANN's reversal schedule ``max * (2 / (1 + exp(-gamma p)) - 1)`` with
     ``p = t / length`` clipped to [0, 1].
@@ -96,7 +100,7 @@ class DANNRampUp:
         return self.max * (2.0 / (1.0 + math.exp(-self.gamma * p)) - 1.0)
 
 
-@MODELS.register_module()
+@CURVES.register_module()
 class Constant:
     """A constant value."""
 
@@ -130,7 +134,7 @@ class ScheduledValuesHook(Hook):
                  by_progress: bool = False):
         if not values:
             raise ValueError('ScheduledValuesHook needs at least one value')
-        self.curves = {k: MODELS.build(v) for k, v in values.items()}
+        self.curves = {k: CURVES.build(v) for k, v in values.items()}
         self.by_epoch = by_epoch
         self.by_progress = by_progress
 

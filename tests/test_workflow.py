@@ -280,7 +280,9 @@ def test_dist_run_workflow_two_cpu_processes(tiny_data, tmp_path):
                                  method='labelled_only',
                                  cfg_options=tiny())
     path = str(tmp_path / 'two_stage_workflow.py')
-    wf.dump(path)
+    with open(path, 'w') as f:  # a file as users write it, stages in order
+        for key, value in wf.to_dict().items():
+            f.write(f'{key} = {value!r}\n')
     work = str(tmp_path / 'dist_wf')
     env = dict(os.environ, PORT=str(free_port()), PYTHON=sys.executable,
                OMP_NUM_THREADS='1')

@@ -427,6 +427,10 @@ class Workflow:
             start = time.perf_counter()
             out = getattr(self, f'_run_{st["kind"]}')(name, st, resolved,
                                                       outputs, cfg)
+            barrier()
+            # every rank goes on with rank 0's outputs (it alone saves
+            # checkpoints and writes files)
+            out = self._broadcast([out])[0]
             secs = time.perf_counter() - start
             outputs[name] = out
             self.state[name] = dict(status='done', fingerprint=fp,

@@ -252,8 +252,8 @@ def test_demo_workflow_parses_and_first_stage_trains(tiny_data, tmp_path):
     assert Config.fromfile(out['config']).model.backbone.base_channels == 32
 
 
-WORKFLOWS = sorted(glob.glob(osp.join(REPO, 'configs', '*',
-                                    '*_workflow.py')))
+WORKFLOWS = sorted(glob.glob(
+    osp.join(REPO, 'configs', '*', '*_workflow.py')))
 
 
 @pytest.mark.parametrize('path', WORKFLOWS,
@@ -296,3 +296,15 @@ def test_dist_run_workflow_two_cpu_processes(tiny_data, tmp_path):
     assert [s['status'] for s in summary['stages'].values()] == ['done'] * 3
     assert osp.isfile(summary['stages']['stage1']['outputs']['checkpoint'])
     assert summary['rows'][0]['method'] == 'labelled_only'
+
+
+def test_a_file_given_as_it_is_starts_a_stage(tmp_path):
+    """``init`` / ``pseudo_labels`` may name files instead of stages."""
+    wf = Workflow(Config(dict(stages=dict(
+        s2=dict(kind='train', config=SHORT, init='plain.pth',
+                pseudo_labels='pl.json')))), str(tmp_path / 'w'))
+    st = wf.stages['s2']
+    cfg = wf.stage_config('s2', st, wf.resolve('s2', st, {}))
+    assert cfg.model.init_cfg.checkpoint == 'plain.pth'
+    assert [d['pseudo_labels']['file'] for _, d in semi_datasets(
+        cfg._cfg_dict) if d.get('pseudo_labels')][0] == 'pl.json'

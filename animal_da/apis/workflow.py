@@ -364,6 +364,8 @@ class Workflow:
         for key, value in st.items():
             ref = _ref(value)
             if ref is None:
+                if key in ('init', 'pseudo_labels') and value is not None:
+                    out[key] = value  # a file given as it is
                 continue
             src, which = ref
             if key == 'model':

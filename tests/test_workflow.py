@@ -308,3 +308,35 @@ def test_a_file_given_as_it_is_starts_a_stage(tmp_path):
     assert cfg.model.init_cfg.checkpoint == 'plain.pth'
     assert [d['pseudo_labels']['file'] for _, d in semi_datasets(
         cfg._cfg_dict) if d.get('pseudo_labels')][0] == 'pl.json'
+
+
+def test_interrupted_train_stage_resumes_from_its_checkpoint(tiny_data,
+                                                             tmp_path):
+    """A train stage killed during its second epoch (state 'running', only
+    epoch 1 saved) resumes from epoch 1 instead of starting again."""
+    work = str(tmp_path / 'wf')
+    cfg = Config(dict(data_root=tiny_data, seed=0, stages=dict(
+        source=dict(kind='train', config=BASELINE, epochs=2, validate=False,
+                    cfg_options=tiny({
+                        'default_hooks.checkpoint.interval': 1,
+                        'default_hooks.checkpoint.max_keep_ckpts': 3})))))
+    run_workflow(cfg, work)
+    folder = osp.join(work, 'source')
+    # the kill: epoch 2 never saved, the stage never marked done
+    os.remove(osp.join(folder, 'epoch_2.pth'))
+    with open(osp.join(folder, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(folder, 'epoch_1.pth'))
+    state_file = osp.join(work, 'workflow_state.json')
+    with open(state_file) as f:
+        state = json.load(f)
+    state['stages']['source'] = dict(
+        status='running', kind='train',
+        fingerprint=state['stages']['source']['fingerprint'])
+    with open(state_file, 'w') as f:
+        json.dump(state, f)
+    summary = run_workflow(cfg, work)
+    out = summary['stages']['source']['outputs']
+    assert out['resumed'] is True
+    assert out['checkpoint'].endswith('epoch_2.pth')
+    ckpt = torch.load(out['checkpoint'], weights_only=True)
+    assert ckpt['meta']['epoch'] == 2

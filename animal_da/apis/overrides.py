@@ -321,7 +321,7 @@ def set_epochs(cfg: Config, epochs: int) -> None:
             continue
         if s['end'] >= old:  # ran to (or past) the end of training
             s['end'] = s['end'] - old + epochs
-            if _type_name(s) == 'CosineAnnealingLR':
+            if _short(_type_name(s)) == 'CosineAnnealingLR':
                 s['T_max'] = s['end'] - s.get('begin', 0)
     ckpt = cfg.get('default_hooks', {}).get('checkpoint')
     if ckpt is not None and ckpt.get('interval', 1) > epochs:

@@ -193,6 +193,8 @@ class Workflow:
         self.work_dir = work_dir or cfg.get('work_dir') or osp.join(
             'work_dirs', self.name)
         self.launcher = launcher
+        if cfg.get('stage1_checkpoint') and not cfg.get('init_checkpoint'):
+            cfg.init_checkpoint = cfg.stage1_checkpoint  # the older name
         self.keys = {k: cfg.get(k) for k in WORKFLOW_KEYS
                      if cfg.get(k) is not None}
         stages = cfg.get('stages')
@@ -399,13 +401,18 @@ class Workflow:
         for i, (name, st) in enumerate(self.stages.items(), 1):
             resolved = self.resolve(name, st, outputs)
             upstream = sorted({r[0] for r in map(_ref, st.values()) if r})
+            # an upstream stage that ran again (e.g. its checkpoint was
+            # deleted) has new outputs: the stages reading it run again too
             fp_parts = dict(stage=st, keys=self.keys, resolved=resolved,
-                            upstream={u: fingerprints[u] for u in upstream})
+                            upstream={u: (fingerprints[u], _plain(
+                                outputs[u])) for u in upstream})
             cfg = None
             if st['kind'] == 'train':
                 cfg = self.stage_config(name, st, resolved)
                 text = cfg.pretty_text
-                for volatile in (cfg.experiment_name, cfg.visualizer.name):
+                # names that change with the run, not with what it computes
+                for volatile in (cfg.experiment_name, cfg.visualizer.name,
+                                 f"launcher = '{cfg.launcher}'"):
                     text = text.replace(volatile, '')
                 fp_parts['config'] = text
             fp = _hash(fp_parts)
@@ -526,9 +533,10 @@ class Workflow:
         folder = osp.join(self.work_dir, name)
         ckpt = src[st.get('checkpoint', 'checkpoint')]
         if ckpt is None:
-            raise WorkflowError(f'stage {name!r}: stage '
-                                f'{resolved["model"]!r} saved no '
-                                f'{st.get("checkpoint")} checkpoint')
+            raise WorkflowError(
+                f'stage {name!r}: stage {resolved["model"]!r} saved no '
+                f'{st.get("checkpoint", "checkpoint")!r} checkpoint (a '
+                'best checkpoint needs validation and save_best)')
         result = [None, None]
         if get_rank() == 0:
             with trusted_checkpoints([src['work_dir']]):
@@ -569,9 +577,10 @@ class Workflow:
         apply_options(ecfg, st.get('cfg_options'))
         ckpt = src[st.get('checkpoint', 'checkpoint')]
         if ckpt is None:
-            raise WorkflowError(f'stage {name!r}: stage '
-                                f'{resolved["model"]!r} saved no '
-                                f'{st.get("checkpoint")} checkpoint')
+            raise WorkflowError(
+                f'stage {name!r}: stage {resolved["model"]!r} saved no '
+                f'{st.get("checkpoint", "checkpoint")!r} checkpoint (a '
+                'best checkpoint needs validation and save_best)')
         predict_on = st.get('predict_on')
         if predict_on:
             if not builds_from_pose_estimator(ecfg.model):

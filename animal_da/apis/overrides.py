@@ -92,7 +92,7 @@ def semi_datasets(cfg: Any) -> List[Tuple[str, dict]]:
     return [(p, d) for p, d in iter_dicts(cfg) if is_semi(d)]
 
 
-def _set_typed(node: Any, steps: List[str], value: Any, full: str) -> int:
+def _set_typed(node: Any, steps: List[str], value: Any) -> int:
     """Set ``value`` at ``steps`` below ``node``; returns how many were
     set."""
     step, rest = steps[0], steps[1:]
@@ -105,7 +105,7 @@ def _set_typed(node: Any, steps: List[str], value: Any, full: str) -> int:
         for item in seq:
             if isinstance(item, dict) and _short(_type_name(item)) == \
                     _short(m['type']):
-                hits += _set_typed(item, rest, value, full) if rest else 0
+                hits += _set_typed(item, rest, value) if rest else 0
         return hits
     if isinstance(node, (list, tuple)) and step.isdigit():
         if int(step) >= len(node):
@@ -113,7 +113,7 @@ def _set_typed(node: Any, steps: List[str], value: Any, full: str) -> int:
         if not rest:
             node[int(step)] = value
             return 1
-        return _set_typed(node[int(step)], rest, value, full)
+        return _set_typed(node[int(step)], rest, value)
     if not isinstance(node, dict):
         return 0
     if not rest:
@@ -121,7 +121,7 @@ def _set_typed(node: Any, steps: List[str], value: Any, full: str) -> int:
         return 1
     if step not in node:
         return 0
-    return _set_typed(node[step], rest, value, full)
+    return _set_typed(node[step], rest, value)
 
 
 def set_typed_path(cfg: Config, key: str, value: Any) -> int:
@@ -139,9 +139,12 @@ def set_typed_path(cfg: Config, key: str, value: Any) -> int:
         OverrideError: Nothing of that type has that path.
     """
     steps = key.split('.')
+    if _TYPED.match(steps[-1]):
+        raise OverrideError(f'{key}: a typed step needs a key after it '
+                            '(e.g. custom_hooks[EMATeacherHook].decay)')
     # a bracket never contains a dot, so splitting on dots is safe
     n = _set_typed(cfg._cfg_dict if isinstance(cfg, Config) else cfg,
-                   steps, value, key)
+                   steps, value)
     if not n:
         raise OverrideError(
             f'{key}: no element of that type has this path in the config')

@@ -335,12 +335,28 @@ class Workflow:
                 ckpt['save_best'] = None
         cfg.work_dir = osp.join(self.work_dir, name)
         cfg.launcher = self.launcher
+        self._name_run(cfg, name)
+        return cfg
+
+    def _name_run(self, cfg: Config, name: str) -> None:
+        """Unique experiment and visualiser names for a stage's Runner
+        (mmengine keeps loggers and visualisers per name in a process)."""
         stamp = time.strftime('%Y%m%d_%H%M%S')
-        # mmengine keeps loggers and visualisers per name in a process
         cfg.experiment_name = f'{self.name}_{name}_{stamp}'
         cfg.setdefault('visualizer', ConfigDict(type='PoseLocalVisualizer'))
         cfg.visualizer.name = f'vis_{self.name}_{name}_{stamp}'
-        return cfg
+
+    @staticmethod
+    def _checkpoint_of(name: str, st: dict, src: dict, src_name: str) -> str:
+        """The checkpoint (final or best) of train stage ``src_name`` that
+        stage ``name`` reads."""
+        which = st.get('checkpoint', 'checkpoint')
+        if src.get(which) is None:
+            raise WorkflowError(
+                f'stage {name!r}: stage {src_name!r} saved no {which!r} '
+                'checkpoint (a best checkpoint needs validation and '
+                'save_best)')
+        return src[which]
 
     # ---- state ---------------------------------------------------------
     @property
@@ -531,12 +547,7 @@ class Workflow:
             'semi_test_cfg', {}).get('predict_on', 'teacher')
             if builds_from_pose_estimator(src_cfg.model) else 'student')
         folder = osp.join(self.work_dir, name)
-        ckpt = src[st.get('checkpoint', 'checkpoint')]
-        if ckpt is None:
-            raise WorkflowError(
-                f'stage {name!r}: stage {resolved["model"]!r} saved no '
-                f'{st.get("checkpoint", "checkpoint")!r} checkpoint (a '
-                'best checkpoint needs validation and save_best)')
+        ckpt = self._checkpoint_of(name, st, src, resolved['model'])
         result = [None, None]
         if get_rank() == 0:
             with trusted_checkpoints([src['work_dir']]):
@@ -575,12 +586,7 @@ class Workflow:
         src = outputs[resolved['model']]
         ecfg = Config.fromfile(src['config'])
         apply_options(ecfg, st.get('cfg_options'))
-        ckpt = src[st.get('checkpoint', 'checkpoint')]
-        if ckpt is None:
-            raise WorkflowError(
-                f'stage {name!r}: stage {resolved["model"]!r} saved no '
-                f'{st.get("checkpoint", "checkpoint")!r} checkpoint (a '
-                'best checkpoint needs validation and save_best)')
+        ckpt = self._checkpoint_of(name, st, src, resolved['model'])
         predict_on = st.get('predict_on')
         if predict_on:
             if not builds_from_pose_estimator(ecfg.model):
@@ -591,9 +597,7 @@ class Workflow:
         ecfg.load_from, ecfg.resume = ckpt, False
         ecfg.work_dir = osp.join(self.work_dir, name)
         ecfg.launcher = self.launcher
-        stamp = time.strftime('%Y%m%d_%H%M%S')
-        ecfg.experiment_name = f'{self.name}_{name}_{stamp}'
-        ecfg.visualizer.name = f'vis_{self.name}_{name}_{stamp}'
+        self._name_run(ecfg, name)
         runner = build_runner(ecfg)
         with trusted_checkpoints([src['work_dir']]), checkpoint_trust(ecfg):
             metrics = runner.test()

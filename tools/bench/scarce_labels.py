@@ -36,8 +36,7 @@ from mmengine.logging import MMLogger
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import REPO, collect_rows, machine, table  # noqa: E402
 
-from animal_da.apis.workflow import (Workflow, run_workflow,  # noqa: E402
-                                     subset_stages)
+from animal_da.apis.workflow import run_workflow, subset_stages  # noqa
 from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
 from animal_da.evaluation.pseudo_label_quality import (  # noqa: E402
     hidden_labels_as_pseudo_labels, pseudo_label_quality)
@@ -242,13 +241,6 @@ def main(argv: Optional[List[str]] = None) -> dict:
     logger.info(f'written to {out}')
     print(json.dumps(result))
     return result
-
-
-def check_workflows(preset_name: str = 'cpu-small') -> List[Workflow]:
-    """The benchmark's workflows, checked (no training): for tests."""
-    preset = PRESETS[preset_name]
-    return [Workflow(scarcenet_workflow(preset, 'data/x', 0, 'init.pth',
-                                        list(ROWS)), 'work_dirs/unused')]
 
 
 if __name__ == '__main__':

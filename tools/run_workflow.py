@@ -23,6 +23,7 @@ from mmengine.config import DictAction
 
 import animal_da  # noqa: F401  (stack checks, compat, registrations)
 from animal_da.apis.workflow import run_workflow
+from animal_da.engine.distributed import close_distributed
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -48,8 +49,11 @@ def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
     from mmengine.registry import init_default_scope
     init_default_scope('mmpose')
-    return run_workflow(args.workflow, args.work_dir, args.cfg_options,
-                        args.launcher)
+    try:
+        return run_workflow(args.workflow, args.work_dir, args.cfg_options,
+                            args.launcher)
+    finally:
+        close_distributed()
 
 
 if __name__ == '__main__':

@@ -8,13 +8,17 @@ from typing import List, Optional
 
 import animal_da  # noqa: F401  (stack checks, compat, registrations)
 from animal_da.apis.launch import build_test_cfg, parse_test_args, test
+from animal_da.engine.distributed import close_distributed
 from animal_da.utils import dump_json_atomic
 
 
 def main(argv: Optional[List[str]] = None) -> dict:
     """Parse arguments, evaluate, and write ``--out`` if given."""
     args = parse_test_args(argv)
-    metrics = test(build_test_cfg(args))
+    try:
+        metrics = test(build_test_cfg(args))
+    finally:
+        close_distributed()
     if args.out:
         dump_json_atomic({k: float(v) for k, v in metrics.items()}, args.out,
                          indent=2)

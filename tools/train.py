@@ -10,11 +10,15 @@ from typing import List, Optional
 
 import animal_da  # noqa: F401  (stack checks, compat, registrations)
 from animal_da.apis.launch import build_train_cfg, parse_train_args, train
+from animal_da.engine.distributed import close_distributed
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     """Parse arguments, build the config and train."""
-    train(build_train_cfg(parse_train_args(argv)))
+    try:
+        train(build_train_cfg(parse_train_args(argv)))
+    finally:
+        close_distributed()
 
 
 if __name__ == '__main__':

@@ -71,3 +71,12 @@ def prepare_distributed(cfg: Config) -> None:
             backend='gloo',
             rank=int(os.environ['RANK']),
             world_size=int(os.environ['WORLD_SIZE']))
+
+
+def close_distributed() -> None:
+    """Destroy the process group at the end of a launched run: leaving it to
+    interpreter shutdown can abort a rank ("terminate called without an
+    active exception") after the work is done."""
+    # no barrier: after an error on one rank the others must not wait
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()

@@ -317,3 +317,66 @@ def test_refresh_hook_relabels_in_place(stage1, tiny_data, tmp_path):
     runner.train_dataloader.persistent_workers = True
     with pytest.raises(ValueError, match='persistent_workers'):
         hook.before_train(runner)
+
+
+def test_agreement_on_candidates_decides_as_the_whole_batch():
+    """``agreement_on='candidates'``: one student forward over the weak and
+    clean views of the instances that have a keypoint to re-label, the same
+    decisions as the original two whole-batch forwards (BatchNorm in eval
+    mode here, so batch composition does not matter)."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    from mmpose.structures import PoseDataSample
+
+    from animal_da.models.estimators.scarcenet import Selection, StrongView
+    init_default_scope('mmpose')
+    cfg = Config.fromfile(STAGE2).model
+    cfg.pop('init_cfg')
+    cfg.pose_estimator.head.deconv_out_channels = (32, 32, 32)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.eval()
+    B, K = 4, 17
+
+    def samples(flip):
+        out = []
+        for b in range(B):
+            s = PoseDataSample()
+            rot = np.deg2rad(10 * b)
+            m = np.array([[np.cos(rot), -np.sin(rot), 3.],
+                          [np.sin(rot), np.cos(rot), -2.]])
+            s.set_metainfo(dict(view_affine=m, flip=bool(flip and b % 2),
+                                flip_indices=list(range(K))))
+            out.append(s)
+        return out
+
+    inputs = {k: torch.randn(B, 3, 96, 96) for k in ('weak', 'teacher')}
+    smp = dict(weak=samples(True), teacher=samples(False))
+    small = torch.rand(B, K) < 0.5
+    small[3] = True  # nothing left to re-label in instance 3
+    labelled = torch.tensor([True, False, False, False])
+    view = StrongView(None, None, torch.ones(B, K), labelled)
+    sizes = []
+    real = model.heatmaps
+
+    def counted(net, x):
+        sizes.append(len(x))
+        return real(net, x)
+
+    model.heatmaps = counted
+    got = {}
+    for mode in ('all', 'candidates'):
+        model.semi_train_cfg['agreement_on'] = mode
+        got[mode] = model.find_reusable(inputs, smp, view,
+                                        Selection(small=small))
+    assert sizes == [B, B, 2 * 2]  # instances 1 and 2, both views at once
+    assert torch.equal(got['all'].reuse, got['candidates'].reuse)
+    r = got['all'].reuse
+    assert torch.allclose(got['all'].anchor[r], got['candidates'].anchor[r])
+    assert not r[0].any() and not r[3].any()
+    # every keypoint in the small-loss set: no forward at all
+    sizes.clear()
+    none = model.find_reusable(inputs, smp, view,
+                               Selection(small=torch.ones(B, K).bool()))
+    assert sizes == [] and not none.reuse.any()

@@ -303,3 +303,27 @@ def test_temporal_check_in_dataset_order(tmp_path):
     del infos[0]['video_id']
     with pytest.raises(ValueError, match='video_id'):
         _apply_temporal_check(entries, Pool(), dict(by_video=True))
+
+
+def test_joint_forward_splits_back_per_view():
+    """``joint_forward``: one forward over several views gives each view's
+    outputs (in eval mode, where BatchNorm does not mix them, exactly the
+    separate forwards); the default keeps one forward per view."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    init_default_scope('mmpose')
+    cfg = Config.fromfile(STAGE2).model
+    cfg.pop('init_cfg', None)
+    model = MODELS.build(cfg)
+    assert model.semi_train_cfg['joint_forward'] is False
+    model.eval()
+    views = [torch.randn(n, 3, 96, 96) for n in (2, 3, 1)]
+    with torch.no_grad():
+        joint = model.run_joint(model.student, views)
+        for v, out in zip(views, joint):
+            alone = model.run(model.student, v)
+            assert set(out) == set(alone)
+            for k in alone:
+                assert out[k].shape == alone[k].shape
+                assert torch.allclose(out[k], alone[k], atol=1e-4), k

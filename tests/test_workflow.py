@@ -340,3 +340,71 @@ def test_interrupted_train_stage_resumes_from_its_checkpoint(tiny_data,
     assert out['checkpoint'].endswith('epoch_2.pth')
     ckpt = torch.load(out['checkpoint'], weights_only=True)
     assert ckpt['meta']['epoch'] == 2
+
+
+def test_evaluated_model_is_a_workflow_setting(tmp_path, monkeypatch):
+    """teacher / student / best_on_val: the workflow's evaluated_model, a
+    stage's own which / predict_on first; best_on_val evaluates both
+    networks on the val split once and takes the better."""
+    calls = []
+
+    def fake_test(self, src, ckpt, work_dir, predict_on=None, on_val=False,
+                  cfg_options=None):
+        calls.append((predict_on, on_val))
+        ap = dict(teacher=0.2, student=0.3)[predict_on]
+        return {'coco/AP': ap, 'PCK': ap}
+
+    monkeypatch.setattr(Workflow, '_test', fake_test)
+    stages = dict(s2=dict(kind='train', config=SHORT, epochs=1))
+    wf = Workflow(Config(dict(stages=stages, evaluated_model='best_on_val')),
+                  str(tmp_path / 'wf'))
+    src = dict(config=SHORT, work_dir=str(tmp_path))
+    net, val = wf.network_of('ev', {}, 'predict_on', src, 's2', 'a.pth')
+    assert net == 'student' and val['student']['coco/AP'] == 0.3
+    assert calls == [('teacher', True), ('student', True)]
+    # cached per checkpoint; a stage's own setting wins
+    assert wf.network_of('ex', {}, 'which', src, 's2', 'a.pth')[0] == \
+        'student' and len(calls) == 2
+    assert wf.network_of('ev', dict(predict_on='teacher'), 'predict_on', src,
+                         's2', 'a.pth') == ('teacher', {})
+    # the recipe's own choice when the workflow names none
+    wf2 = Workflow(Config(dict(stages=stages)), str(tmp_path / 'wf2'))
+    assert wf2.network_of('ev', {}, 'predict_on', src, 's2',
+                          'a.pth')[0] == 'teacher'
+    # a plain model has one network
+    plain = dict(config=BASELINE, work_dir=str(tmp_path))
+    assert wf.network_of('ev', {}, 'predict_on', plain, 's2',
+                         'b.pth') == (None, {})
+    with pytest.raises(WorkflowError, match='teacher-student'):
+        wf.network_of('ev', dict(predict_on='student'), 'predict_on', plain,
+                      's2', 'b.pth')
+    # a metric the val evaluation does not give
+    wf3 = Workflow(Config(dict(stages=stages, evaluated_model='best_on_val',
+                               selection_metric='coco/AR')),
+                   str(tmp_path / 'wf3'))
+    with pytest.raises(WorkflowError, match='coco/AR'):
+        wf3.network_of('ev', {}, 'predict_on', src, 's2', 'c.pth')
+    # bad values fail when the workflow is checked
+    with pytest.raises(WorkflowError, match='evaluated_model'):
+        Workflow(Config(dict(stages=stages, evaluated_model='ema')),
+                 str(tmp_path / 'wf4'))
+    bad = dict(stages, ev=dict(kind='evaluate', model='@s2',
+                               predict_on='best'))
+    with pytest.raises(WorkflowError, match='best_on_val'):
+        Workflow(Config(dict(stages=bad)), str(tmp_path / 'wf5'))
+
+
+def test_train_stage_records_its_learning_curve(tiny_data, tmp_path):
+    """Every validation of a train stage is recorded with the training
+    minutes spent before it (validation excluded)."""
+    cfg = Config(dict(data_root=tiny_data, seed=0, stages=dict(
+        source=dict(kind='train', config=BASELINE, epochs=2,
+                    cfg_options=tiny({'train_cfg.val_interval': 1})))))
+    summary = run_workflow(cfg, str(tmp_path / 'wf'))
+    out = summary['stages']['source']['outputs']
+    with open(out['learning_curve']) as f:
+        points = json.load(f)['points']
+    assert [p['epoch'] for p in points] == [1, 2]
+    assert 0 < points[0]['train_minutes'] < points[1]['train_minutes']
+    assert points[1]['train_minutes'] * 60 <= out['train_s']
+    assert 'coco/AP' in points[0]['metrics']

@@ -11,9 +11,11 @@ with a ``stages`` dict, in order, and workflow-level keys
   from), ``pseudo_labels`` (a pseudo-label file), ``epochs``, ``validate``
   (False: no validation during training). An ordinary mmengine Runner in
   ``work_dir/<stage>/``. Outputs: ``checkpoint`` (the final one), ``best``,
-  ``config`` (the merged config it ran), ``work_dir``.
-- ``export``: ``model`` (a train stage), ``which`` (``student`` /
-  ``teacher``; default: the recipe's evaluated network), ``checkpoint``
+  ``config`` (the merged config it ran), ``work_dir``, ``learning_curve``
+  (each validation's metrics against training minutes, when it validated).
+- ``export``: ``model`` (a train stage), ``which`` (``student``,
+  ``teacher`` or ``best_on_val``; default: the workflow's
+  ``evaluated_model``, else the recipe's evaluated network), ``checkpoint``
   (``checkpoint``, the final one, or ``best``). Outputs: ``config``,
   ``checkpoint`` (a plain mmpose model), ``source_config``.
 - ``pseudo_label``: ``model`` (an export stage), TTA settings
@@ -22,8 +24,16 @@ with a ``stages`` dict, in order, and workflow-level keys
   exported model's
   training config's ``pseudo_label_dataset``. Output: ``file``.
 - ``evaluate``: ``model`` (a train stage), ``checkpoint`` (``checkpoint``
-  or ``best``), ``predict_on`` (teacher-student recipes), ``method`` (the
-  row name in ``summary.json``), ``cfg_options``. Output: ``metrics``.
+  or ``best``), ``predict_on`` (teacher-student recipes: as ``which``),
+  ``method`` (the row name in ``summary.json``), ``cfg_options``. Output:
+  ``metrics``.
+
+The evaluated network of a teacher-student recipe is a workflow setting:
+``evaluated_model = 'teacher' | 'student' | 'best_on_val'`` applies to every
+export and evaluate stage that names none; ``best_on_val`` evaluates both on
+the train config's val split and takes the better by ``selection_metric``
+(default ``'coco/AP'``), never looking at the test split (the choice and
+both val figures are in the stage's outputs).
 
 A string ``'@stage'`` or ``'@stage.output'`` in a stage refers to an earlier
 stage's output (``'@stage'`` alone: the natural one, e.g. a train stage for
@@ -49,6 +59,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import MMLogger, print_log
 
 from ..compat import trusted_checkpoints
+from ..engine.hooks import LearningCurveHook
 from ..pseudo_labels import generate_pseudo_labels
 from ..utils import dump_json_atomic
 from .export import export_pose_model
@@ -83,6 +94,8 @@ KINDS: Dict[str, dict] = {
         required={'model'}, refs={'model'}, outputs=('metrics', ),
         default='metrics'),
 }
+#: the networks a stage may read of a teacher-student recipe
+NETWORKS = ('teacher', 'student', 'best_on_val')
 #: which kind of stage a ``model`` reference must name
 MODEL_SOURCE = {'export': 'train', 'pseudo_label': 'export',
                 'evaluate': 'train'}
@@ -227,6 +240,9 @@ class Workflow:
                 output it does not make, a config that does not parse or
                 does not take the stage's settings.
         """
+        if self.cfg.get('evaluated_model') not in (None, ) + NETWORKS:
+            raise WorkflowError(f'evaluated_model must be one of {NETWORKS}, '
+                                f'got {self.cfg.evaluated_model!r}')
         seen: Dict[str, str] = {}
         for name, st in self.stages.items():
             if '.' in name or name.startswith('@'):
@@ -272,6 +288,11 @@ class Workflow:
                         f'{seen[src]}')
             if kind == 'train':
                 self._check_train(name, st)
+            net = st.get('which' if kind == 'export' else 'predict_on')
+            if kind in ('evaluate', 'export') and net not in (
+                    None, ) + NETWORKS:
+                raise WorkflowError(f'stage {name!r}: the network must be '
+                                    f'one of {NETWORKS}, got {net!r}')
             if kind in ('evaluate', 'export') and st.get(
                     'checkpoint', 'checkpoint') not in ('checkpoint', 'best'):
                 raise WorkflowError(f'stage {name!r}: checkpoint must be '
@@ -420,6 +441,9 @@ class Workflow:
             # an upstream stage that ran again (e.g. its checkpoint was
             # deleted) has new outputs: the stages reading it run again too
             fp_parts = dict(stage=st, keys=self.keys, resolved=resolved,
+                            choice=[self.cfg.get(k) for k in (
+                                'evaluated_model', 'selection_metric')]
+                            if st['kind'] in ('export', 'evaluate') else None,
                             upstream={u: (fingerprints[u], _plain(
                                 outputs[u])) for u in upstream})
             cfg = None
@@ -522,6 +546,8 @@ class Workflow:
             cfg.dump(cfg_file)
         start_iter = _StartIter()
         runner.register_hook(start_iter, priority='VERY_LOW')
+        if not any(isinstance(h, LearningCurveHook) for h in runner.hooks):
+            runner.register_hook(LearningCurveHook(), priority='LOW')
         with checkpoint_trust(cfg):
             start = time.perf_counter()
             runner.train()
@@ -531,23 +557,94 @@ class Workflow:
         best = runner.message_hub.get_info('best_ckpt')
         batch = cfg.train_dataloader.batch_size
         ws = int(os.environ.get('WORLD_SIZE', 1))
+        curve = osp.join(cfg.work_dir, LearningCurveHook().file)
         return dict(checkpoint=last, best=best, config=cfg_file,
                     work_dir=cfg.work_dir,
+                    learning_curve=curve if osp.isfile(curve) else None,
                     train_s=round(train_s, 1),
                     train_images_per_s=round(
                         (runner.iter - it0) * batch * ws / max(train_s,
                                                                1e-9), 1),
                     resumed=bool(latest))
 
+    # ---- which network of a teacher-student recipe --------------------
+    def network_of(self, name: str, st: dict, key: str, src: dict,
+                   src_name: str, ckpt: str) -> Tuple[Optional[str], dict]:
+        """The network stage ``name`` reads from train stage ``src_name``:
+        the stage's ``key`` (``which`` / ``predict_on``), else the
+        workflow's ``evaluated_model``, else the recipe's
+        ``semi_test_cfg.predict_on``. ``best_on_val`` evaluates teacher and
+        student on the val split (the train config's ``val_dataloader`` and
+        ``val_evaluator``) and takes the better by ``selection_metric``
+        (default ``coco/AP``).
+
+        Returns:
+            tuple: The network (None for a model with one network) and the
+            val metrics of each network when chosen on val.
+        """
+        src_cfg = Config.fromfile(src['config'])
+        choice = st.get(key) or self.cfg.get('evaluated_model')
+        if not builds_from_pose_estimator(src_cfg.model):
+            if st.get(key):
+                raise WorkflowError(f'stage {name!r}: {key} needs a '
+                                    'teacher-student recipe')
+            return None, {}
+        if choice is None:
+            choice = src_cfg.model.get('semi_test_cfg', {}).get(
+                'predict_on', 'teacher')
+        if choice != 'best_on_val':
+            return choice, {}
+        cache = self.__dict__.setdefault('_val_choice', {})
+        if (src_name, ckpt) not in cache:
+            metric = self.cfg.get('selection_metric', 'coco/AP')
+            val = {net: self._test(src, ckpt, osp.join(
+                self.work_dir, name, f'val_{net}'), predict_on=net,
+                on_val=True) for net in ('teacher', 'student')}
+            missing = [n for n, m in val.items() if metric not in m]
+            if missing:
+                raise WorkflowError(
+                    f'stage {name!r}: the val evaluation gave no '
+                    f'{metric!r} (selection_metric); it gave '
+                    f'{sorted(val[missing[0]])}')
+            best = max(('teacher', 'student'), key=lambda n: val[n][metric])
+            cache[(src_name, ckpt)] = best, dict(metric=metric, **val)
+            MMLogger.get_current_instance().info(
+                f'stage {name}: {best} chosen on val ({metric}: teacher '
+                f'{val["teacher"][metric]:.4f}, student '
+                f'{val["student"][metric]:.4f})')
+        return cache[(src_name, ckpt)]
+
+    def _test(self, src: dict, ckpt: str, work_dir: str,
+              predict_on: Optional[str] = None, on_val: bool = False,
+              cfg_options: Optional[dict] = None) -> Dict[str, float]:
+        """Metrics of a train stage's checkpoint on its test split (or val
+        split), with one network of a teacher-student recipe."""
+        from .launch import build_runner, checkpoint_trust
+        ecfg = Config.fromfile(src['config'])
+        apply_options(ecfg, cfg_options)
+        if on_val:
+            ecfg.test_dataloader = ecfg.val_dataloader
+            ecfg.test_evaluator = ecfg.val_evaluator
+        if predict_on:
+            ecfg.model.semi_test_cfg = dict(
+                ecfg.model.get('semi_test_cfg', {}), predict_on=predict_on)
+        ecfg.load_from, ecfg.resume = ckpt, False
+        ecfg.work_dir = work_dir
+        ecfg.launcher = self.launcher
+        self._name_run(ecfg, osp.basename(work_dir))
+        runner = build_runner(ecfg)
+        with trusted_checkpoints([src['work_dir']]), checkpoint_trust(ecfg):
+            metrics = runner.test()
+        return {k: float(v) for k, v in metrics.items()}
+
     def _run_export(self, name: str, st: dict, resolved: dict,
                     outputs: dict, cfg: Config) -> dict:
         src = outputs[resolved['model']]
-        src_cfg = Config.fromfile(src['config'])
-        which = st.get('which') or (src_cfg.model.get(
-            'semi_test_cfg', {}).get('predict_on', 'teacher')
-            if builds_from_pose_estimator(src_cfg.model) else 'student')
         folder = osp.join(self.work_dir, name)
         ckpt = self._checkpoint_of(name, st, src, resolved['model'])
+        which, val = self.network_of(name, st, 'which', src,
+                                     resolved['model'], ckpt)
+        which = which or 'student'  # one network: its weights
         result = [None, None]
         if get_rank() == 0:
             with trusted_checkpoints([src['work_dir']]):
@@ -557,7 +654,8 @@ class Workflow:
         barrier()
         result = self._broadcast(result)
         return dict(config=result[0], checkpoint=result[1],
-                    source_config=src['config'], which=which)
+                    source_config=src['config'], which=which,
+                    val_choice=val or None)
 
     def _run_pseudo_label(self, name: str, st: dict, resolved: dict,
                           outputs: dict, cfg: Config) -> dict:
@@ -582,31 +680,15 @@ class Workflow:
 
     def _run_evaluate(self, name: str, st: dict, resolved: dict,
                       outputs: dict, cfg: Config) -> dict:
-        from .launch import build_runner, checkpoint_trust
         src = outputs[resolved['model']]
-        ecfg = Config.fromfile(src['config'])
-        apply_options(ecfg, st.get('cfg_options'))
         ckpt = self._checkpoint_of(name, st, src, resolved['model'])
-        predict_on = st.get('predict_on')
-        if predict_on:
-            if not builds_from_pose_estimator(ecfg.model):
-                raise WorkflowError(f'stage {name!r}: predict_on needs a '
-                                    'teacher-student recipe')
-            ecfg.model.semi_test_cfg = dict(
-                ecfg.model.get('semi_test_cfg', {}), predict_on=predict_on)
-        ecfg.load_from, ecfg.resume = ckpt, False
-        ecfg.work_dir = osp.join(self.work_dir, name)
-        ecfg.launcher = self.launcher
-        self._name_run(ecfg, name)
-        runner = build_runner(ecfg)
-        with trusted_checkpoints([src['work_dir']]), checkpoint_trust(ecfg):
-            metrics = runner.test()
-        metrics = {k: float(v) for k, v in metrics.items()}
-        net = predict_on or (ecfg.model.get('semi_test_cfg', {}).get(
-            'predict_on', 'teacher') if builds_from_pose_estimator(
-                ecfg.model) else None)
+        net, val = self.network_of(name, st, 'predict_on', src,
+                                   resolved['model'], ckpt)
+        metrics = self._test(src, ckpt, osp.join(self.work_dir, name),
+                             predict_on=net,
+                             cfg_options=st.get('cfg_options'))
         return dict(metrics=metrics, checkpoint=ckpt, predict_on=net,
-                    train_stage=resolved['model'])
+                    train_stage=resolved['model'], val_choice=val or None)
 
     @staticmethod
     def _broadcast(obj: list) -> list:
@@ -629,6 +711,8 @@ class Workflow:
             run = dict(vals, **{k: train[k] for k in (
                 'train_images_per_s', 'train_s') if k in train})
             row = summary_row(st.get('method', name), [run], [seed])
+            if out.get('val_choice'):
+                row['val_choice'] = out['val_choice']
             row.update(stage=name, predict_on=out.get('predict_on'),
                        checkpoint=out['checkpoint'],
                        train_stage=out['train_stage'])

@@ -134,7 +134,7 @@ class TTAPseudoLabeler:
                                           for _ in per]), dtype=torch.float64)
         t2id = view_to_view_affine(views, ident, tuple(self.stride))
         heat = warp_heatmaps(heat, t2id.to(heat))
-        heat = heat.view(len(loaded), T, *heat.shape[1:]).mean(1)
+        heat = heat.reshape(len(loaded), T, *heat.shape[1:]).mean(1)
         loc, conf = decode_argmax(heat)
         loc = loc.cpu().numpy()
         if self.subpixel:
@@ -252,6 +252,11 @@ def generate_pseudo_labels(config: Union[str, Config],
     # strict: a model that does not match its checkpoint must not label data
     load_checkpoint(model, checkpoint, map_location=device, strict=True,
                     logger='current')
+    for hook in cfg.get('custom_hooks') or []:  # as the config trains/tests
+        if hook.get('type') in ('MemoryFormatHook',
+                                'animal_da.MemoryFormatHook'):
+            model.to(memory_format=getattr(torch, hook.get(
+                'memory_format', 'channels_last')))
     dataset = _pseudo_label_dataset(cfg, dataset_cfg)
     partial = out_file + '.partial'
     entries: List[dict] = []

@@ -23,6 +23,7 @@ default_hooks = dict(
 custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(type='CheckpointShapeCheckHook'),
+    dict(type='MemoryFormatHook'),  # channels_last: faster on CPU
 ]
 env_cfg = dict(mp_cfg=dict(mp_start_method='fork', opencv_num_threads=1))
 randomness = dict(seed=0)

@@ -91,6 +91,7 @@ pretrain_synthetic = dict(synthetic, indices=256)
 custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(type='CheckpointShapeCheckHook'),
+    dict(type='MemoryFormatHook'),
     dict(type='DiscriminatorPretrainHook', epochs=1, log_interval=4,
          dataloader=dict(
              batch_size=32, num_workers=1,

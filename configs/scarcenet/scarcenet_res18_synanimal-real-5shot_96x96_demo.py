@@ -101,6 +101,7 @@ model = dict(
 custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(type='CheckpointShapeCheckHook'),
+    dict(type='MemoryFormatHook'),
     dict(type='EMATeacherHook', decay=0.999, warm_start=True),
     dict(type='ScheduledValuesHook', by_epoch=True, values=dict(
         consistency_weight=dict(type='SigmoidRampUp', length=2, max=2.0),

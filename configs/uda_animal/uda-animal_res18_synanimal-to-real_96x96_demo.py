@@ -159,6 +159,7 @@ model = dict(
 custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(type='CheckpointShapeCheckHook'),
+    dict(type='MemoryFormatHook'),
     dict(type='EMATeacherHook', decay=0.999, warm_start=True),
     dict(type='ScheduledValuesHook', by_epoch=True, values=dict(
         topk=dict(type='LinearRamp', begin=1, end=3, start_value=17,

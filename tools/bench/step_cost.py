@@ -1,73 +1,241 @@
-"""Training cost per image of the adaptation recipes against plain
-supervised training of the same network, measured on real batches.
+"""Training cost per image of every recipe's step against plain supervised
+training of the same network, measured on the same batches, with a
+breakdown of where the time goes.
 
-Each recipe's ``train_step`` (forward, losses, backward, optimiser steps) is
-timed on its own demo config's batches; plain training is the source-only
-baseline's ``train_step``. Measurements are interleaved (plain, recipe,
-plain, ...) so background load hits all alike; data loading is excluded.
-Weights are random (the cost does not depend on them), and UDA's target
-pool carries no pseudo labels (same computation). Prints a table and a JSON
-line, also written to ``docs/benchmarks/step_cost.json``.
+Rows: ``plain`` (the source-only ResNet-18's supervised step), ``scarcenet``
+(stage 2), ``uda_stage1`` (the supervised step of the refinement-head
+network), ``uda_animal`` (UDA-Animal-Pose stage 2), ``fidip``, plus the
+recipes' documented speed switches as extra rows (``VARIANTS``). Each row's
+``train_step`` (forward, losses, backward, optimiser steps) is timed on
+batches of its own demo config drawn once beforehand; rows are interleaved
+(plain, recipe, plain, ...) so background load hits all alike. Weights are
+random (the cost does not depend on them). ScarceNet's unlabelled
+instances carry their hidden labels as pseudo labels and its small-loss rate
+is the schedule's end value (0.8), so every check runs as late in training;
+UDA's target pool carries no pseudo labels (same computation).
+
+Breakdown per image (``breakdown_ms``): ``data`` (the row's pipeline in the
+main process, measured separately: it runs in loader workers during
+training), ``preprocess`` (the data preprocessor), ``student_forward``
+(forwards with gradients), ``student_no_grad`` (the student's no-gradient
+views), ``teacher_no_grad``, ``discriminator_step`` (FiDIP's),
+``losses_filters_rendering`` (the rest of the recipe's loss: filters,
+re-rendered targets, warps, loss terms) and ``backward_optim`` (the rest:
+backward passes and optimiser steps). ``--batch-sizes`` also measures
+images/s of the plain and ScarceNet steps at other batch sizes (``scale``).
+Prints a table; writes ``docs/benchmarks/step_cost.json``.
 
 Example:
     python tools/bench/step_cost.py --data data/synanimal
+    python tools/bench/step_cost.py --rows plain scarcenet --batches 3
 """
 import argparse
 import json
 import os.path as osp
 import sys
+import tempfile
 import time
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
+import torch
 from mmengine.config import Config
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import REPO, machine  # noqa: E402
 
+from animal_da.apis.overrides import apply_options, semi_datasets  # noqa
 from animal_da.utils import dump_json_atomic  # noqa: E402
 
-PLAIN = 'configs/baselines/td-hm_res18_synanimal-source-only_96x96_demo.py'
-RECIPES = dict(
-    uda_animal='configs/uda_animal/'
-    'uda-animal_res18_synanimal-to-real_96x96_demo.py',
-    fidip='configs/fidip/fidip_res18_synanimal-syn+real-5shot_96x96_demo.py',
-    uda_stage1='configs/uda_animal/'
-    'td-hm_res18-refine_synanimal-source_96x96_demo.py')
+#: row -> config and what makes its batches realistic
+ROWS: Dict[str, dict] = dict(
+    plain=dict(config='configs/baselines/'
+               'td-hm_res18_synanimal-source-only_96x96_demo.py'),
+    scarcenet=dict(config='configs/scarcenet/'
+                   'scarcenet_res18_synanimal-real-5shot_96x96_demo.py',
+                   hidden_labels=True,
+                   scheduled=dict(small_loss_rate=0.8,
+                                  consistency_weight=2.0)),
+    uda_stage1=dict(config='configs/uda_animal/'
+                    'td-hm_res18-refine_synanimal-source_96x96_demo.py'),
+    uda_animal=dict(config='configs/uda_animal/'
+                    'uda-animal_res18_synanimal-to-real_96x96_demo.py',
+                    scheduled=dict(topk=9, consistency_weight=90.0,
+                                   pseudo_label_weight=8.0, grl_coeff=1.0)),
+    fidip=dict(config='configs/fidip/'
+               'fidip_res18_synanimal-syn+real-5shot_96x96_demo.py'),
+)
+#: documented speed switches of the recipes: a base row and its options
+VARIANTS: Dict[str, dict] = dict(
+    scarcenet_fast=dict(row='scarcenet', options={
+        'model.semi_train_cfg.agreement_on': 'candidates',
+        'model.semi_train_cfg.teacher_bn_sync': False}),
+    uda_animal_joint=dict(row='uda_animal', options={
+        'model.semi_train_cfg.joint_forward': True}),
+)
+#: the supervised step of the same network, for ``time_vs_own_supervised``
+OWN_SUPERVISED = dict(uda_animal='uda_stage1', uda_animal_joint='uda_stage1')
+PARTS = ('data', 'preprocess', 'student_forward', 'student_no_grad',
+         'teacher_no_grad', 'discriminator_step', 'losses_filters_rendering',
+         'backward_optim')
 
 
-def _setup(config: str, root: str, batch_size: int, batches: int):
-    """Model, optimiser wrapper and preloaded batches of a config."""
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.runner import Runner
-    from mmpose.registry import MODELS
-    cfg = Config.fromfile(osp.join(REPO, config))
-    todo = [cfg.train_dataloader.dataset]
-    while todo:  # point every dataset at root, drop pseudo labels
+def _datasets(node):
+    """Every leaf dataset config of a (wrapped) dataset config."""
+    todo = [node]
+    while todo:
         ds = todo.pop()
         if 'datasets' in ds:
             todo += list(ds.datasets)
         elif 'dataset' in ds:
             todo.append(ds.dataset)
         else:
+            yield ds
+
+
+class Run:
+    """One row: model, optimiser wrapper, preloaded batches and timers."""
+
+    def __init__(self, name: str, spec: dict, root: str, batch_size: int,
+                 batches: int, options: Optional[dict], tmp: str):
+        from mmengine.optim import build_optim_wrapper
+        from mmengine.runner import Runner
+        from mmpose.registry import MODELS
+        cfg = Config.fromfile(osp.join(REPO, spec['config']))
+        apply_options(cfg, options)
+        for ds in _datasets(cfg.train_dataloader.dataset):
             ds.data_root = root
             if ds.get('pseudo_labels'):
                 ds.pseudo_labels = None
-    model_cfg = cfg.model
-    model_cfg.pop('init_cfg', None)
-    model = MODELS.build(model_cfg)
-    model.init_weights()
-    model.train()
-    optim = build_optim_wrapper(model, cfg.optim_wrapper)
-    loader = Runner.build_dataloader(
-        dict(cfg.train_dataloader, batch_size=batch_size, num_workers=0,
-             persistent_workers=False), seed=0)
-    data = []
-    for batch in loader:
-        data.append(batch)
-        if len(data) == batches + 1:
-            break
-    return model, optim, data
+        if spec.get('hidden_labels'):
+            self._hidden_labels(cfg, tmp)
+        model_cfg = cfg.model
+        model_cfg.pop('init_cfg', None)
+        self.model = MODELS.build(model_cfg)
+        self.model.init_weights()
+        self.model.train()
+        if spec.get('scheduled'):
+            self.model.scheduled.update(spec['scheduled'])
+        self.optim = build_optim_wrapper(self.model, cfg.optim_wrapper)
+        loader = Runner.build_dataloader(
+            dict(cfg.train_dataloader, batch_size=batch_size, num_workers=0,
+                 persistent_workers=False), seed=0)
+        self.data = []
+        start = time.perf_counter()
+        for batch in loader:  # the pipeline's cost, in this process
+            self.data.append(batch)
+            if len(self.data) == batches + 1:
+                break
+        self.data_s = (time.perf_counter() - start) / len(self.data)
+        self.name, self.batch_size = name, batch_size
+        self.times: List[float] = []
+        self.parts: Dict[str, float] = {}
+        self._instrument()
+
+    @staticmethod
+    def _hidden_labels(cfg: Config, tmp: str) -> None:
+        """Point the unlabelled pool at its hidden labels (every check of
+        the step then has keypoints to act on)."""
+        from mmpose.registry import DATASETS
+
+        from animal_da.evaluation.pseudo_label_quality import \
+            hidden_labels_as_pseudo_labels
+        for _, ds in semi_datasets(cfg._cfg_dict):
+            if ds.get('role') != 'unlabelled':
+                continue
+            pool = DATASETS.build(dict(ds, pipeline=[], pseudo_labels=None))
+            out = osp.join(tmp, 'hidden_labels.json')
+            hidden_labels_as_pseudo_labels(pool, out)
+            ds.pseudo_labels = dict(file=out, filter=dict(
+                type='GlobalPercentileFilter', percentile=0))
+
+    def _instrument(self) -> None:
+        """Time the data preprocessor and the loss (the recipes time their
+        forwards themselves, ``RecipePoseEstimator.timed``)."""
+        model = self.model
+        pre = model.data_preprocessor
+        pre_forward, loss = pre.forward, model.loss
+
+        def timed_pre(*args, **kwargs):
+            start = time.perf_counter()
+            out = pre_forward(*args, **kwargs)
+            self._add('preprocess', time.perf_counter() - start)
+            return out
+
+        def timed_loss(*args, **kwargs):
+            before = dict(model.step_times)
+            start = time.perf_counter()
+            out = loss(*args, **kwargs)
+            spent = time.perf_counter() - start
+            inside = sum(model.step_times.get(k, 0.) - before.get(k, 0.)
+                         for k in model.step_times)
+            self._add('losses_filters_rendering', spent - inside)
+            return out
+
+        def plain_loss(*args, **kwargs):  # forward and loss of a plain model
+            start = time.perf_counter()
+            out = loss(*args, **kwargs)
+            self._add('student_forward', time.perf_counter() - start)
+            return out
+
+        pre.forward = timed_pre
+        model.loss = timed_loss if hasattr(model, 'step_times') \
+            else plain_loss
+
+    def _add(self, part: str, secs: float) -> None:
+        if self.recording:
+            self.parts[part] = self.parts.get(part, 0.) + secs
+
+    recording = False
+
+    def step(self, n: int) -> None:
+        model = self.model
+        model.step_times = {} if hasattr(model, 'step_times') else None
+        self.recording = n > 0  # the first pass warms up
+        start = time.perf_counter()
+        model.train_step(self.data[n], self.optim)
+        total = time.perf_counter() - start
+        if not self.recording:
+            return
+        self.times.append(total)
+        timed = dict(model.step_times or {})
+        for k, v in timed.items():
+            self.parts[k] = self.parts.get(k, 0.) + v
+        accounted = sum(timed.values()) + sum(
+            self._last(k) for k in ('preprocess', 'losses_filters_rendering',
+                                    'student_forward') if k not in timed)
+        self.parts['backward_optim'] = self.parts.get(
+            'backward_optim', 0.) + total - accounted
+        self._snap = dict(self.parts)
+
+    _snap: Dict[str, float] = {}
+
+    def _last(self, part: str) -> float:
+        """What ``part`` added in the step just timed."""
+        return self.parts.get(part, 0.) - self._snap.get(part, 0.)
+
+    def row(self) -> dict:
+        per_img = 1000 / self.batch_size
+        ms = float(np.mean(self.times)) * per_img
+        steps = len(self.times)
+        parts = {k: self.parts[k] / steps * per_img for k in PARTS
+                 if k in self.parts}
+        parts['data'] = self.data_s * per_img
+        return dict(ms_per_image=round(ms, 2),
+                    images_per_s=round(1000 / ms, 1),
+                    breakdown_ms={k: round(v, 2) for k, v in parts.items()
+                                  if k in PARTS})
+
+
+def measure(specs: Dict[str, tuple], root: str, batch_size: int,
+            batches: int, tmp: str) -> Dict[str, dict]:
+    """Interleaved timing of rows (name -> (spec, options))."""
+    runs = [Run(name, spec, root, batch_size, batches, opts, tmp)
+            for name, (spec, opts) in specs.items()]
+    for n in range(batches + 1):
+        for run in runs:
+            run.step(n)
+    return {run.name: run.row() for run in runs}
 
 
 def main(argv: Optional[List[str]] = None) -> dict:
@@ -75,7 +243,14 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--data', default='data/synanimal')
     parser.add_argument('--batches', type=int, default=5)
     parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--recipes', nargs='+', default=list(RECIPES))
+    parser.add_argument('--rows', nargs='+',
+                        default=list(ROWS) + list(VARIANTS),
+                        choices=list(ROWS) + list(VARIANTS))
+    parser.add_argument('--batch-sizes', nargs='*', type=int, default=[],
+                        help='also time plain and scarcenet at these batch '
+                        'sizes (e.g. 16 32 64)')
+    parser.add_argument('--threads', type=int,
+                        help='torch.set_num_threads (default: torch\'s)')
     parser.add_argument('--out', default=osp.join(
         REPO, 'docs', 'benchmarks', 'step_cost.json'))
     args = parser.parse_args(argv)
@@ -83,33 +258,54 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
     import animal_da  # noqa: F401
     init_default_scope('mmpose')
+    if args.threads:
+        torch.set_num_threads(args.threads)
     root = args.data.rstrip('/') + '/'
-    runs = {'plain': _setup(PLAIN, root, args.batch_size, args.batches)}
-    for name in args.recipes:
-        runs[name] = _setup(RECIPES[name], root, args.batch_size,
-                            args.batches)
-    times = {name: [] for name in runs}
-    for n in range(args.batches + 1):
-        for name, (model, optim, data) in runs.items():
-            start = time.perf_counter()
-            model.train_step(data[n], optim)
-            if n:  # the first pass warms up
-                times[name].append(time.perf_counter() - start)
-    ms = {k: 1000 * float(np.mean(v)) / args.batch_size
-          for k, v in times.items()}
-    rows = {k: dict(ms_per_image=round(v, 2),
-                    images_per_s=round(1000 / v, 1),
-                    time_vs_plain=round(v / ms['plain'], 3))
-            for k, v in ms.items()}
-    result = dict(bench='step_cost', machine=machine(),
-                  batch_size=args.batch_size, batches=args.batches,
-                  note='per image of a batch: a UDA batch is half source, '
-                  'half target (three views each); a FiDIP batch half '
-                  'synthetic, half real', rows=rows)
+    names = ['plain'] + [r for r in args.rows if r != 'plain']
+    specs = {}
+    for name in names:
+        if name in VARIANTS:
+            v = VARIANTS[name]
+            specs[name] = (ROWS[v['row']], v['options'])
+        else:
+            specs[name] = (ROWS[name], None)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = measure(specs, root, args.batch_size, args.batches, tmp)
+        scale = {}
+        for bs in args.batch_sizes:
+            got = measure({k: specs[k] for k in ('plain', 'scarcenet')},
+                          root, bs, args.batches, tmp)
+            scale[str(bs)] = {k: v['images_per_s'] for k, v in got.items()}
+    plain = rows['plain']['ms_per_image']
+    for name, r in rows.items():
+        r['time_vs_plain'] = round(r['ms_per_image'] / plain, 3)
+        own = OWN_SUPERVISED.get(name)
+        if own in rows:
+            r['time_vs_own_supervised'] = round(
+                r['ms_per_image'] / rows[own]['ms_per_image'], 3)
+        if name in VARIANTS:
+            r['switches'] = VARIANTS[name]['options']
+    result = dict(
+        bench='step_cost', machine=machine(),
+        threads=torch.get_num_threads(), batch_size=args.batch_size,
+        batches=args.batches,
+        note='per image of a batch: a UDA batch is half source, half '
+        'target (three views each); a FiDIP batch half synthetic, half '
+        'real; ScarceNet at small-loss rate 0.8 with every unlabelled '
+        'keypoint pseudo-labelled; breakdown_ms.data is the pipeline in '
+        'the main process (in loader workers during training)',
+        rows=rows)
+    if scale:
+        result['scale_images_per_s'] = scale
     dump_json_atomic(result, args.out, indent=2)
+    print('| row | ms/image | images/s | x plain | ' +
+          ' | '.join(PARTS) + ' |')
     for k, r in rows.items():
-        print(f'{k}: {r["ms_per_image"]} ms/image, {r["images_per_s"]} '
-              f'images/s, {r["time_vs_plain"]}x plain')
+        print(f'| {k} | {r["ms_per_image"]} | {r["images_per_s"]} | '
+              f'{r["time_vs_plain"]} | ' + ' | '.join(
+                  str(r['breakdown_ms'].get(p, '')) for p in PARTS) + ' |')
+    for bs, v in scale.items():
+        print(f'batch {bs}: {v}')
     print(json.dumps(result))
     return result
 

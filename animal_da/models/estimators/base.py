@@ -1,7 +1,9 @@
 """The one base of every training recipe: what ScarceNet, UDA-Animal-Pose,
 FiDIP (and the recipes to come) share, so each recipe is only its steps."""
+import contextlib
 import copy
-from typing import Any, Dict, List, Optional
+import time
+from typing import Any, Dict, Iterator, List, Optional
 
 import numpy as np
 import torch
@@ -43,6 +45,9 @@ class RecipePoseEstimator(BaseModel):
     DEFAULTS: Dict[str, Any] = {}
     #: loss term -> the setting (or scheduled value) that weights it
     LOSS_WEIGHTS: Dict[str, str] = {}
+    #: seconds per part of the step, summed while it is a dict (the step
+    #: cost benchmark sets it; None: no timing)
+    step_times: Optional[Dict[str, float]] = None
 
     def __init__(self,
                  data_preprocessor: Optional[dict] = None,
@@ -80,6 +85,32 @@ class RecipePoseEstimator(BaseModel):
         (unweighted terms, logged ratios) pass unchanged."""
         return {k: self.weight(self.LOSS_WEIGHTS[k]) * v
                 if k in self.LOSS_WEIGHTS else v for k, v in terms.items()}
+
+    @contextlib.contextmanager
+    def timed(self, part: str) -> Iterator[None]:
+        """Add the block's time to ``step_times[part]`` when timing (CUDA
+        synchronised at both ends); nothing otherwise."""
+        if self.step_times is None:
+            yield
+            return
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()
+            self.step_times[part] = self.step_times.get(part, 0.) + \
+                time.perf_counter() - start
+
+    def forward_part(self, net: torch.nn.Module) -> str:
+        """The timing part of a forward of ``net``: ``teacher`` or
+        ``student`` (any trained network), ``_forward`` with gradients,
+        ``_no_grad`` without."""
+        who = 'teacher' if net is getattr(self, 'teacher', None) \
+            else 'student'
+        return who + ('_forward' if torch.is_grad_enabled() else '_no_grad')
 
     # ---- networks ------------------------------------------------------
     def pose_networks(self) -> List[torch.nn.Module]:

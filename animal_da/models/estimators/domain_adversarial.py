@@ -131,7 +131,8 @@ class DomainAdversarialPoseEstimator(RecipePoseEstimator):
         """Heatmaps and the tapped features of one pose-network forward
         (through its DDP wrapper when there is one)."""
         self._features = None
-        heat = self.pose(inputs, None, mode='tensor')
+        with self.timed(self.forward_part(self.pose)):
+            heat = self.pose(inputs, None, mode='tensor')
         if self._features is None:
             raise RuntimeError(f'module {self.feature_cfg["module"]!r} did '
                                'not run in the forward pass')
@@ -202,7 +203,8 @@ class DomainAdversarialPoseEstimator(RecipePoseEstimator):
     def discriminator_step(self, feats: Tensor, labels: Tensor,
                            opt_d: OptimWrapper) -> Dict[str, Tensor]:
         """One discriminator update on (detached) features."""
-        with opt_d.optim_context(self.discriminator):
+        with opt_d.optim_context(self.discriminator), \
+                self.timed('discriminator_step'):
             if not self.adv_cfg['carry_pose_step_grads']:
                 opt_d.zero_grad()
             loss_d, acc = self.domain_loss(feats, labels)

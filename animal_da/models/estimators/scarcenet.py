@@ -37,8 +37,17 @@ class ScarceNetPoseEstimator(TeacherStudentPoseEstimator):
         - ``consistency_weight``: used when no schedule sets it [2.0 after a
           10-epoch sigmoid ramp-up];
         - ``teacher_bn_sync``: also run the teacher on the strong view, only
-          to update its BN statistics [True; False saves a third of the
-          teacher's cost].
+          to update its BN statistics [True; False saves half of the
+          teacher's cost];
+        - ``agreement_on``: which instances the agreement check runs the
+          student on [``'all'``, as the original: the weak and clean views of
+          the whole batch, two forwards]; ``'candidates'`` runs one forward
+          over the weak and clean views of only the instances that have a
+          keypoint it could re-label (unlabelled instances with a keypoint
+          outside the small-loss set: labelled ones never are). The decisions
+          are the same except through train-mode BatchNorm, whose batch
+          statistics then come from those instances (a speed switch; its
+          effect on accuracy is in the README).
     """
 
     DEFAULTS = dict(
@@ -50,6 +59,7 @@ class ScarceNetPoseEstimator(TeacherStudentPoseEstimator):
         sigma=None,  # None: the codec's sigma
         consistency_weight=2.0,  # paper: after a sigmoid ramp-up
         teacher_bn_sync=True,
+        agreement_on='all',
     )
     LOSS_WEIGHTS = dict(loss_cons='consistency_weight')
 
@@ -64,6 +74,9 @@ class ScarceNetPoseEstimator(TeacherStudentPoseEstimator):
         self.heatmap_size = tuple(int(v) for v in decoder.heatmap_size)
         self.sigma = float(cfg['sigma'] if cfg['sigma'] is not None else
                            decoder.sigma)
+        if cfg['agreement_on'] not in ('all', 'candidates'):
+            raise ValueError(f"agreement_on must be 'all' or 'candidates', "
+                             f"got {cfg['agreement_on']!r}")
 
     def loss(self, inputs: Dict[str, Tensor],
              samples: Dict[str, List]) -> dict:
@@ -110,13 +123,35 @@ class ScarceNetPoseEstimator(TeacherStudentPoseEstimator):
         """Step 2: the student's clean-view keypoints (heatmap pixels of the
         teacher view) and the unlabelled keypoints outside the small-loss set
         whose weak-view prediction agrees with them."""
-        p_weak = self.heatmaps(self.student, inputs['weak'])
-        p_clean = self.heatmaps(self.student, inputs['teacher'])
+        # keypoints it may re-label (pseudo labels filtered out included)
+        open_ = ~sel.small & ~view.labelled[:, None]
+        if self.semi_train_cfg['agreement_on'] == 'all':
+            p_weak = self.heatmaps(self.student, inputs['weak'])
+            p_clean = self.heatmaps(self.student, inputs['teacher'])
+            idx = None
+        else:  # one forward over both views of the instances that need it
+            idx = open_.any(1).nonzero()[:, 0]
+            if not len(idx):
+                return sel._replace(anchor=torch.zeros(
+                    (*open_.shape, 2), device=open_.device), reuse=open_)
+            both = self.heatmaps(self.student, torch.cat(
+                [inputs['weak'][idx], inputs['teacher'][idx]]))
+            p_weak, p_clean = both.split(len(idx))
         j_weak, _ = decode_argmax(p_weak)
         anchor, _ = decode_argmax(p_clean)
-        in_weak = self.map_between_views(anchor, samples['teacher'],
-                                         samples['weak'], self.stride)
+        teacher_s, weak_s = samples['teacher'], samples['weak']
+        if idx is not None:
+            teacher_s = [teacher_s[i] for i in idx.tolist()]
+            weak_s = [weak_s[i] for i in idx.tolist()]
+        in_weak = self.map_between_views(anchor, teacher_s, weak_s,
+                                         self.stride)
         agree = self.agreement(j_weak, in_weak)
+        if idx is not None:  # back to the whole batch
+            full = anchor.new_zeros((*open_.shape, 2))
+            full[idx] = anchor
+            anchor = full
+            agree = open_.new_zeros(open_.shape).index_put(
+                (idx, ), agree)
         return sel._replace(anchor=anchor, reuse=agree & ~sel.small &
                             ~view.labelled[:, None])
 

@@ -84,7 +84,8 @@ class TeacherStudentPoseEstimator(RecipePoseEstimator):
     # ---- helpers shared by recipes -------------------------------------
     def heatmaps(self, net: torch.nn.Module, inputs: Tensor) -> Tensor:
         """Heatmaps of ``net`` (student or teacher) for a view."""
-        return net.head.forward(net.extract_feat(inputs))
+        with self.timed(self.forward_part(net)):
+            return net.head.forward(net.extract_feat(inputs))
 
     def map_between_views(self, kpts: Tensor, src: List, dst: List,
                           stride: float) -> Tensor:

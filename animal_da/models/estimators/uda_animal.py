@@ -42,9 +42,14 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
       consistency view.
 
     ``semi_train_cfg`` also takes ``loss`` (JointsMSE, HRNet convention),
-    ``mixup`` (a ``PoseMixup`` config, or None) and ``teacher_bn_sync``
+    ``mixup`` (a ``PoseMixup`` config, or None), ``teacher_bn_sync``
     (True, parity: the teacher also runs on the mixed source and target
-    batches, only so its BN statistics see the same data).
+    batches, only so its BN statistics see the same data) and
+    ``joint_forward`` (False, parity: each view is its own forward, so
+    train-mode BatchNorm normalises each domain alone; True runs the
+    student once over the source, target and consistency views together and
+    the teacher once over its views, a speed switch whose BatchNorm
+    statistics mix the domains: its effect on accuracy is in the README).
 
     Args:
         discriminator (dict): Domain discriminator on the refinement
@@ -62,6 +67,7 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
         adv_weight=0.0005,
         grl_coeff=1.0,  # paper: scheduled by DANN's rule
         teacher_bn_sync=True,
+        joint_forward=False,
     )
     LOSS_WEIGHTS = dict(loss_pseudo='pseudo_label_weight',
                         loss_dom='adv_weight', loss_self='consistency_weight',
@@ -97,7 +103,8 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
 
     def run(self, net: torch.nn.Module, x: Tensor) -> Dict[str, Tensor]:
         """Coarse, refined (two) heatmaps and refinement features."""
-        return net.head.forward_all(net.extract_feat(x))
+        with self.timed(self.forward_part(net)):
+            return net.head.forward_all(net.extract_feat(x))
 
     def loss(self, inputs: Dict[str, Tensor],
              samples: Dict[str, List]) -> dict:
@@ -109,20 +116,32 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
         if self.mixup is not None:
             src, trg, _ = self.mixup(src, trg)
         k = int(round(self.weight('topk')))
-        out_s, out_t = self.run(self.student, src[0]), self.run(
-            self.student, trg[0])
+        if self.semi_train_cfg['joint_forward']:
+            out_s, out_t, out_c = self.run_joint(
+                self.student, [src[0], trg[0], inputs['target_cons']])
+        else:
+            out_s, out_t = self.run(self.student, src[0]), self.run(
+                self.student, trg[0])
+            out_c = self.run(self.student, inputs['target_cons'])
         terms = dict(
             loss_sup=self.source_loss(out_s, src),
             loss_pseudo=self.pseudo_label_loss(out_t, trg, k),
             loss_dom=self.domain_loss(out_s['features'],
                                       out_t['features']))
-        out_c = self.run(self.student, inputs['target_cons'])
         terms['loss_self'] = self.self_feedback_loss(out_c, k)
         terms['loss_heads'] = 0.5 * F.mse_loss(out_c['refined'],
                                                out_c['refined_2'])
         teacher = self.teacher_targets(inputs, samples, src[0], trg[0])
         terms['loss_cons'] = self.consistency_loss(out_c, teacher)
         return self.weighted(terms)
+
+    def run_joint(self, net: torch.nn.Module,
+                  views: List[Tensor]) -> List[Dict[str, Tensor]]:
+        """:meth:`run` once over several views, split back per view."""
+        out = self.run(net, torch.cat(views))
+        sizes = [len(v) for v in views]
+        parts = {k: v.split(sizes) for k, v in out.items()}
+        return [{k: parts[k][i] for k in parts} for i in range(len(views))]
 
     def source_loss(self, out: Dict[str, Tensor], src: tuple) -> Tensor:
         """Supervised loss on the source batch."""
@@ -157,10 +176,15 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
                         x_trg: Tensor) -> Tensor:
         """The teacher's targets: its refined maps on its view, warped into
         the consistency view."""
-        if self.semi_train_cfg['teacher_bn_sync']:
-            self.run(self.teacher, x_src)  # BN statistics only
-            self.run(self.teacher, x_trg)
-        heat = self.run(self.teacher, inputs['teacher'])['refined']
+        cfg = self.semi_train_cfg
+        if cfg['joint_forward'] and cfg['teacher_bn_sync']:
+            heat = self.run_joint(self.teacher, [x_src, x_trg, inputs[
+                'teacher']])[2]['refined']
+        else:
+            if cfg['teacher_bn_sync']:
+                self.run(self.teacher, x_src)  # BN statistics only
+                self.run(self.teacher, x_trg)
+            heat = self.run(self.teacher, inputs['teacher'])['refined']
         return self.warp_between_views(heat, samples['teacher'],
                                        samples['target_cons'], self.stride)
 

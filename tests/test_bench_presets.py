@@ -11,7 +11,8 @@ from conftest import REPO
 sys.path.insert(0, osp.join(REPO, 'tools', 'bench'))
 
 
-@pytest.mark.parametrize('preset', ['cpu-small', 'gpu', 'smoke'])
+@pytest.mark.parametrize('preset', ['cpu-small', 'cpu-converged', 'gpu',
+                                    'smoke'])
 def test_domain_shift_workflows_check(preset):
     import domain_shift as ds
     from animal_da.apis.workflow import Workflow
@@ -64,3 +65,40 @@ def test_scarce_labels_workflows_check(recipe):
     part = sl.scarcenet_workflow(preset, 'data/x', 1, 'init.pth',
                                  ['labelled_only'])
     assert list(part.stages) == ['labelled_only', 'eval_labelled_only']
+
+
+def test_converged_preset_and_uda_ablation_rows():
+    """The cpu-converged preset's narrower model reaches every stage of
+    every row (recipes included); the ablation rows are the full stage 2
+    with terms switched off."""
+    import domain_shift as ds
+    from animal_da.apis.workflow import Workflow
+    p = ds.PRESETS['cpu-converged']
+    methods = ['source_only', 'oracle', 'uda_animal', 'fidip'] + list(
+        ds.UDA_ABLATION)
+    wf = Workflow(ds.domain_shift_workflow(p, 'data/x', 0, methods),
+                  'work_dirs/unused')
+    assert wf.keys['width'] == p['width']
+    for name in ('source_only', 'uda_animal', 'uda_pl_only', 'fidip',
+                 'stage1_train'):
+        st = wf.stages[name]
+        cfg = wf.stage_config(name, st, {k: f'<{k}>' for k in (
+            'init', 'pseudo_labels') if k in st})
+        nets = [cfg.model] + [cfg.model[k] for k in ('pose_estimator', )
+                              if k in cfg.model]
+        assert any(n.get('backbone', {}).get('base_channels') == 32
+                   for n in nets), name
+    full = wf.stage_config('uda_animal', wf.stages['uda_animal'],
+                           dict(init='a.pth', pseudo_labels='pl.json'))
+    alone = wf.stage_config('uda_pl_only', wf.stages['uda_pl_only'],
+                            dict(init='a.pth', pseudo_labels='pl.json'))
+    assert full.model.semi_train_cfg.mixup is not None
+    assert alone.model.semi_train_cfg.mixup is None
+    assert alone.model.semi_train_cfg.adv_weight == 0
+    hook = [h for h in alone.custom_hooks if h['type'] ==
+            'ScheduledValuesHook' and 'consistency_weight' in h['values']][0]
+    assert hook['values']['consistency_weight']['max'] == 0
+    assert wf.stages['uda_pl_only']['epochs'] == p['uda']['stage2_epochs']
+    evals = {(st['method'], st.get('predict_on')) for st in
+             wf.stages.values() if st['kind'] == 'evaluate'}
+    assert ('uda_pl_adv', 'student') in evals

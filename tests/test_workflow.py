@@ -408,3 +408,39 @@ def test_train_stage_records_its_learning_curve(tiny_data, tmp_path):
     assert 0 < points[0]['train_minutes'] < points[1]['train_minutes']
     assert points[1]['train_minutes'] * 60 <= out['train_s']
     assert 'coco/AP' in points[0]['metrics']
+
+
+@pytest.mark.parametrize('config', [
+    BASELINE,
+    'configs/uda_animal/td-hm_res18-refine_synanimal-source_96x96_demo.py',
+    'configs/uda_animal/uda-animal_res18_synanimal-to-real_96x96_demo.py',
+    'configs/scarcenet/scarcenet_res18_synanimal-real-5shot_96x96_demo.py',
+    'configs/fidip/fidip_res18_synanimal-syn+real-5shot_96x96_demo.py'])
+def test_width_key_builds_a_narrower_model_of_every_recipe(config):
+    """``width=0.5``: every network of a recipe half as wide, its heads and
+    discriminators fitting what they read."""
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    init_default_scope('mmpose')
+    sizes = {}
+    for width in (1.0, 0.5):
+        cfg = Config.fromfile(osp.join(REPO, config))
+        apply_workflow_keys(cfg, width=width)
+        cfg.model.pop('init_cfg', None)
+        model = MODELS.build(cfg.model)
+        sizes[width] = sum(p.numel() for p in model.parameters())
+        x = torch.randn(2, 3, 96, 96)
+        with torch.no_grad():
+            if hasattr(model, 'run'):  # UDA: features into the discriminator
+                out = model.run(model.student, x)
+                model.discriminator(out['features'])
+            elif hasattr(model, 'run_pose'):  # FiDIP
+                model.discriminator(model.run_pose(x)[1])
+            else:
+                model(x, None, mode='tensor')
+    assert sizes[0.5] < 0.4 * sizes[1.0]
+    with pytest.raises(OverrideError, match='ResNet'):
+        cfg = Config.fromfile(osp.join(REPO, 'configs/scarcenet/'
+                                       'scarcenet_hrnet-w32_ap10k-5shot_'
+                                       '256x256.py'))
+        apply_workflow_keys(cfg, width=0.5)

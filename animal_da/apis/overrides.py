@@ -23,7 +23,10 @@ from mmengine.config import Config, ConfigDict
 #: the keys a workflow (or ``--cfg-options``) may set in every stage
 WORKFLOW_KEYS = ('data_root', 'metainfo', 'num_keypoints', 'labelled',
                  'pseudo_label_file', 'pseudo_label_filter',
-                 'init_checkpoint', 'epochs', 'seed', 'batch_size')
+                 'init_checkpoint', 'epochs', 'seed', 'batch_size', 'width')
+#: channel settings of heads and discriminators that ``width`` scales
+WIDTH_KEYS = ('in_channels', 'pre_channels', 'deconv_out_channels',
+              'refine_mid', 'refine_out')
 #: older names of workflow keys, still accepted in ``--cfg-options``
 ALIASES = {'stage1_checkpoint': 'init_checkpoint'}
 
@@ -208,7 +211,11 @@ def apply_workflow_keys(cfg: Config, **values: Any) -> Config:
               epoch-based lr scheduler that ran to the old end, its
               ``T_max`` for cosine schedules;
             - ``seed``: ``randomness.seed``;
-            - ``batch_size``: the train loader's batch size.
+            - ``batch_size``: the train loader's batch size;
+            - ``width``: a width multiplier of every ResNet backbone
+              (``base_channels``) and of the channels that follow it (heads,
+              refinement blocks, discriminator inputs), e.g. 0.5 for the
+              half-width CPU model (:func:`set_width`).
 
     Returns:
         Config: ``cfg``.
@@ -271,7 +278,39 @@ def apply_workflow_keys(cfg: Config, **values: Any) -> Config:
         cfg.randomness.seed = int(v['seed'])
     if 'batch_size' in v:
         cfg.train_dataloader.batch_size = int(v['batch_size'])
+    if 'width' in v:
+        set_width(cfg, float(v['width']))
     return cfg
+
+
+def set_width(cfg: Config, width: float) -> None:
+    """Scale a ResNet model's width: the backbones' ``base_channels`` (its
+    stem stays) and, in the rest of ``cfg.model``, every channel setting in
+    :data:`WIDTH_KEYS` (heads, refinement blocks, the inputs of domain
+    discriminators, which see backbone or head features).
+
+    Raises:
+        OverrideError: The model has no ResNet backbone.
+    """
+    if width == 1:
+        return
+    backbones = [d for _, d in iter_dicts(cfg.model)
+                 if 'depth' in d and _type_name(d).endswith('ResNet')]
+    if not backbones:
+        raise OverrideError('width: the model has no ResNet backbone')
+
+    def scaled(n):
+        return max(1, int(round(n * width)))
+
+    for d in backbones:
+        d['base_channels'] = scaled(d.get('base_channels', 64))
+    for _, d in iter_dicts(cfg.model):
+        if any(d is b for b in backbones):
+            continue
+        for k in WIDTH_KEYS:
+            if k in d:
+                d[k] = [scaled(n) for n in d[k]] if isinstance(
+                    d[k], (list, tuple)) else scaled(d[k])
 
 
 def _pseudo_labelled(cfg: Config, key: str) -> List[dict]:

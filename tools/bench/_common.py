@@ -7,17 +7,17 @@ import platform
 import sys
 from typing import Dict, List
 
-import torch
-
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
+import animal_da  # noqa: E402,F401  (before torch: thread settings)
 from animal_da.apis.workflow import summary_row  # noqa: E402
 
 
 def machine() -> str:
     """A one-line description of where the numbers were measured."""
+    import torch
     dev = (torch.cuda.get_device_name(0)
            if torch.cuda.is_available() else 'no GPU')
     return (f'{platform.processor() or platform.machine()}, '

@@ -62,6 +62,20 @@ PRESETS: Dict[str, dict] = {
         uda=dict(stage2_epochs=2, tta=3),
         fidip=dict(epochs=2, pretrain_epochs=1),
         options=[]),
+    # the regime that converges (docs/benchmarks/learning_curves_cpu-small
+    # .json): the half-width ResNet-18 (width 0.5, about 2.5x the images/s of
+    # cpu-small's), trained until source-only and oracle are within 2 points
+    # of their plateaus on target_val
+    'cpu-converged': dict(
+        num_images=2000, epochs=48, batch_size=32, seeds=[0, 1], width=0.5,
+        configs=dict(
+            source_only='configs/baselines/'
+            'td-hm_res18_synanimal-source-only_96x96_demo.py',
+            oracle='configs/baselines/'
+            'td-hm_res18_synanimal-oracle_96x96_demo.py'),
+        uda=dict(stage2_epochs=8, tta=3),
+        fidip=dict(epochs=8, pretrain_epochs=1),
+        options=[]),
     # a minutes-long check that every row runs (figures meaningless)
     'smoke': dict(
         num_images=16, epochs=1, batch_size=8, seeds=[0],
@@ -100,6 +114,44 @@ PRESETS: Dict[str, dict] = {
 }
 
 
+#: one-seed ablation of UDA-Animal-Pose's stage-2 terms (``--ablation``):
+#: row -> options over the full recipe's stage 2 (the full recipe is the
+#: ``uda_animal`` row)
+UDA_ABLATION: Dict[str, dict] = {
+    # the pseudo-label loss alone (and the source loss)
+    'uda_pl_only': {
+        'model.semi_train_cfg.adv_weight': 0.0,
+        'model.semi_train_cfg.two_head_weight': 0.0,
+        'custom_hooks[ScheduledValuesHook].values.consistency_weight.max':
+        0.0,
+        'model.semi_train_cfg.mixup': None},
+    # + the domain discriminator
+    'uda_pl_adv': {
+        'model.semi_train_cfg.two_head_weight': 0.0,
+        'custom_hooks[ScheduledValuesHook].values.consistency_weight.max':
+        0.0,
+        'model.semi_train_cfg.mixup': None},
+    # + self-feedback and the teacher consistency (everything but mixup)
+    'uda_pl_adv_self_cons': {'model.semi_train_cfg.mixup': None},
+}
+
+
+def ablation_stages(stages: dict) -> dict:
+    """The ablation rows as stages beside the full recipe's: each a copy of
+    its stage 2 with terms switched off, evaluated as teacher and
+    student."""
+    out = {}
+    for row, opts in UDA_ABLATION.items():
+        st = dict(stages['uda_animal'])
+        st['cfg_options'] = dict(st.get('cfg_options') or {}, **opts)
+        out[row] = st
+        for net in ('teacher', 'student'):
+            out[f'eval_{row}' + ('_student' if net == 'student' else '')] = \
+                dict(kind='evaluate', model=f'@{row}', predict_on=net,
+                     method=row)
+    return out
+
+
 def _train_stages(stages: dict) -> list:
     return [n for n, st in stages.items() if st['kind'] == 'train']
 
@@ -125,6 +177,8 @@ def _sized(stages: dict, preset: dict) -> dict:
                    stage1_train=preset['uda'].get('stage1'),
                    uda_animal=preset['uda'].get('stage2'),
                    fidip=preset['fidip'].get('config'))
+    epochs.update({row: epochs['uda_animal'] for row in UDA_ABLATION})
+    configs.update({row: configs['uda_animal'] for row in UDA_ABLATION})
     for name, st in stages.items():
         if st['kind'] == 'train':
             st['epochs'] = epochs[name]
@@ -144,9 +198,10 @@ def _sized(stages: dict, preset: dict) -> dict:
 
 
 def _workflow(stages: dict, preset: dict, data: str, seed: int) -> Config:
-    return Config(dict(data_root=data, seed=seed,
-                       batch_size=preset['batch_size'],
-                       stages=_sized(stages, preset)))
+    keys = dict(data_root=data, seed=seed, batch_size=preset['batch_size'])
+    if preset.get('width', 1.0) != 1.0:
+        keys['width'] = preset['width']
+    return Config(dict(keys, stages=_sized(stages, preset)))
 
 
 def source_only_workflow(preset: dict, data: str, seed: int) -> Config:
@@ -163,10 +218,13 @@ def source_only_workflow(preset: dict, data: str, seed: int) -> Config:
 def domain_shift_workflow(preset: dict, data: str, seed: int,
                           methods: List[str]) -> Config:
     """One seed's workflow: the chosen methods' workflows merged (shared
-    stages, such as the source-only model FiDIP starts from, run once)."""
+    stages, such as the source-only model FiDIP starts from, run once);
+    methods may include the :data:`UDA_ABLATION` rows."""
     stages: dict = {}
     for name in ('baselines', 'uda_animal', 'fidip'):
         stages.update(_load_stages(name))
+    if set(methods) & set(UDA_ABLATION):
+        stages.update(ablation_stages(stages))
     evals = [n for n, st in stages.items() if st['kind'] == 'evaluate' and
              st.get('method') in methods]
     return _workflow(subset_stages(stages, evals), preset, data, seed)
@@ -216,6 +274,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--methods', nargs='+',
                         help='subset of the preset\'s methods')
     parser.add_argument('--seeds', nargs='+', type=int)
+    parser.add_argument('--ablation', action='store_true',
+                        help='also the one-seed ablation of UDA-Animal-'
+                        'Pose\'s stage-2 terms (first seed only)')
     parser.add_argument('--data', default='data/synanimal')
     parser.add_argument('--work-dir', default='work_dirs/bench')
     parser.add_argument('--out', help='JSON output (default: docs/'
@@ -248,6 +309,16 @@ def main(argv: Optional[List[str]] = None) -> dict:
         if 'uda_animal' in methods:
             quality.append(_uda_pseudo_label_quality(summary))
             logger.info(f'uda pseudo labels seed {seed}: {quality[-1]}')
+    ablation = None
+    if args.ablation:  # one seed, in its folder (shared stages reused)
+        names = ['source_only', 'oracle', 'uda_animal'] + list(UDA_ABLATION)
+        summary = run_workflow(
+            domain_shift_workflow(preset, args.data, seeds[0], names),
+            osp.join(work, f'seed{seeds[0]}'))
+        ab_runs = runs_by_row([summary])
+        ablation = dict(seed=seeds[0], rows=collect_rows([summary],
+                                                         seeds[:1]),
+                        gap_recovered=gap_shares(ab_runs, seeds[:1]))
     runs = runs_by_row(summaries)
     rows = collect_rows(summaries, seeds)
     by = {r['method']: r for r in rows}
@@ -276,6 +347,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
             k: round(so[k]['mean'] / orc[k]['mean'], 3)
             if orc[k]['mean'] > 0 else None for k in METRICS}
         result['gap_recovered'] = gap_shares(runs, seeds)
+    if ablation:
+        result['uda_ablation'] = ablation
     out = args.out or osp.join(REPO, 'docs', 'benchmarks',
                                f'domain_shift_{args.preset}.json')
     dump_json_atomic(result, out, indent=2)

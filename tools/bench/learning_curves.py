@@ -52,7 +52,7 @@ MODELS = dict(
 METRICS = dict(ap='coco/AP', pck_bbox='PCK')
 PRESETS = {
     'cpu-small': dict(num_images=2000, batch_size=32, val_interval=4,
-                      epochs=dict(res18=40, res18_half=60), tail=3, tol=1.0),
+                      epochs=dict(res18=32, res18_half=60), tail=3, tol=1.0),
     'smoke': dict(num_images=16, batch_size=8, val_interval=1,
                   epochs=dict(res18=2, res18_half=2), tail=1, tol=1.0,
                   options={'train_dataloader.num_workers': 0,

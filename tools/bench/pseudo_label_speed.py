@@ -19,11 +19,11 @@ import tempfile
 import time
 from typing import List, Optional
 
-import torch
 from mmengine.config import Config
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import REPO, machine  # noqa: E402
+import torch  # noqa: E402  (after animal_da: thread settings)
 
 from animal_da.utils import dump_json_atomic  # noqa: E402
 

@@ -25,12 +25,12 @@ import time
 from typing import List, Optional
 
 import numpy as np
-import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import REPO, machine  # noqa: E402
+import torch  # noqa: E402  (after animal_da: thread settings)
 
 from animal_da.utils import dump_json_atomic  # noqa: E402
 

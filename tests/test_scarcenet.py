@@ -380,3 +380,15 @@ def test_agreement_on_candidates_decides_as_the_whole_batch():
     none = model.find_reusable(inputs, smp, view,
                                Selection(small=torch.ones(B, K).bool()))
     assert sizes == [] and not none.reuse.any()
+    # no_grad_autocast: bfloat16 only for the passes without gradients
+    model.heatmaps = real
+    x = inputs['teacher']
+    with torch.no_grad():
+        ref = model.heatmaps(model.student, x)
+        model.semi_train_cfg['no_grad_autocast'] = 'bfloat16'
+        low = model.heatmaps(model.student, x)
+    assert low.dtype == torch.float32 and not torch.equal(low, ref)
+    assert torch.allclose(low, ref, atol=0.05 * ref.abs().max().item())
+    with_grad = model.heatmaps(model.student, x)  # float32 as before
+    assert with_grad.requires_grad and torch.allclose(with_grad, ref,
+                                                      atol=1e-6)

@@ -56,6 +56,12 @@ PRESETS: Dict[str, dict] = {
     'cpu-small': dict(num_images=2000, stage1_epochs=10, stage2_epochs=6,
                       repeat=20, batch_size=32, tta=3, seeds=[0, 1],
                       ramp=(1, 2), stage2_lr=1e-3, shots=5, recipe='short'),
+    # the converging regime of the domain-shift benchmark (half-width
+    # ResNet-18, its source-only model as the start)
+    'cpu-converged': dict(num_images=2000, stage1_epochs=24,
+                          stage2_epochs=12, repeat=20, batch_size=32, tta=3,
+                          seeds=[0, 1], ramp=(2, 4), stage2_lr=1e-3, shots=5,
+                          recipe='short', width=0.5),
     'gpu': dict(num_images=10000, stage1_epochs=60, stage2_epochs=40,
                 repeat=20, batch_size=64, tta=5, seeds=[0, 1, 2],
                 ramp=(3, 8), stage2_lr=1e-3, shots=5, recipe='paper'),
@@ -91,6 +97,8 @@ def scarcenet_workflow(preset: dict, data: str, seed: int, init: str,
         st.pop(name)
     cfg.data_root, cfg.seed = data, seed
     cfg.batch_size = preset['batch_size']
+    if preset.get('width', 1.0) != 1.0:
+        cfg.width = preset['width']
     if preset['shots'] != 5:
         cfg.labelled = dict(per_category=preset['shots'])
     times = {'train_dataloader.dataset.times': preset['repeat']}

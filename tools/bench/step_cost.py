@@ -67,14 +67,18 @@ ROWS: Dict[str, dict] = dict(
 )
 #: documented speed switches of the recipes: a base row and its options
 VARIANTS: Dict[str, dict] = dict(
-    scarcenet_fast=dict(row='scarcenet', options={
-        'model.semi_train_cfg.agreement_on': 'candidates',
-        'model.semi_train_cfg.teacher_bn_sync': False}),
+    scarcenet_candidates=dict(row='scarcenet', options={
+        'model.semi_train_cfg.agreement_on': 'candidates'}),
+    scarcenet_bf16=dict(row='scarcenet', options={
+        'model.semi_train_cfg.no_grad_autocast': 'bfloat16'}),
     uda_animal_joint=dict(row='uda_animal', options={
         'model.semi_train_cfg.joint_forward': True}),
+    uda_animal_bf16=dict(row='uda_animal', options={
+        'model.semi_train_cfg.no_grad_autocast': 'bfloat16'}),
 )
 #: the supervised step of the same network, for ``time_vs_own_supervised``
-OWN_SUPERVISED = dict(uda_animal='uda_stage1', uda_animal_joint='uda_stage1')
+OWN_SUPERVISED = dict(uda_animal='uda_stage1', uda_animal_joint='uda_stage1',
+                      uda_animal_bf16='uda_stage1')
 PARTS = ('data', 'preprocess', 'student_forward', 'student_no_grad',
          'teacher_no_grad', 'discriminator_step', 'losses_filters_rendering',
          'backward_optim')
@@ -97,12 +101,14 @@ class Run:
     """One row: model, optimiser wrapper, preloaded batches and timers."""
 
     def __init__(self, name: str, spec: dict, root: str, batch_size: int,
-                 batches: int, options: Optional[dict], tmp: str):
+                 batches: int, options: Optional[dict], tmp: str,
+                 width: float = 1.0):
         from mmengine.optim import build_optim_wrapper
         from mmengine.runner import Runner
         from mmpose.registry import MODELS
         cfg = Config.fromfile(osp.join(REPO, spec['config']))
-        apply_options(cfg, options)
+        apply_options(cfg, dict(options or {}, **(
+            {'width': width} if width != 1.0 else {})))
         for ds in _datasets(cfg.train_dataloader.dataset):
             ds.data_root = root
             if ds.get('pseudo_labels'):
@@ -114,6 +120,10 @@ class Run:
         self.model = MODELS.build(model_cfg)
         self.model.init_weights()
         self.model.train()
+        for hook in cfg.get('custom_hooks') or []:  # as training runs it
+            if hook['type'] == 'MemoryFormatHook':
+                self.model.to(memory_format=getattr(torch, hook.get(
+                    'memory_format', 'channels_last')))
         if spec.get('scheduled'):
             self.model.scheduled.update(spec['scheduled'])
         self.optim = build_optim_wrapper(self.model, cfg.optim_wrapper)
@@ -228,9 +238,9 @@ class Run:
 
 
 def measure(specs: Dict[str, tuple], root: str, batch_size: int,
-            batches: int, tmp: str) -> Dict[str, dict]:
+            batches: int, tmp: str, width: float = 1.0) -> Dict[str, dict]:
     """Interleaved timing of rows (name -> (spec, options))."""
-    runs = [Run(name, spec, root, batch_size, batches, opts, tmp)
+    runs = [Run(name, spec, root, batch_size, batches, opts, tmp, width)
             for name, (spec, opts) in specs.items()]
     for n in range(batches + 1):
         for run in runs:
@@ -249,10 +259,14 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--batch-sizes', nargs='*', type=int, default=[],
                         help='also time plain and scarcenet at these batch '
                         'sizes (e.g. 16 32 64)')
+    parser.add_argument('--width', type=float, default=1.0,
+                        help='model width (workflow key width; 0.5: the '
+                        'half-width CPU model)')
     parser.add_argument('--threads', type=int,
                         help='torch.set_num_threads (default: torch\'s)')
-    parser.add_argument('--out', default=osp.join(
-        REPO, 'docs', 'benchmarks', 'step_cost.json'))
+    parser.add_argument('--out', help='JSON output (default: docs/'
+                        'benchmarks/step_cost.json, step_cost_width<W>.json '
+                        'for another width)')
     args = parser.parse_args(argv)
     from mmengine.registry import init_default_scope
 
@@ -270,11 +284,12 @@ def main(argv: Optional[List[str]] = None) -> dict:
         else:
             specs[name] = (ROWS[name], None)
     with tempfile.TemporaryDirectory() as tmp:
-        rows = measure(specs, root, args.batch_size, args.batches, tmp)
+        rows = measure(specs, root, args.batch_size, args.batches, tmp,
+                       args.width)
         scale = {}
         for bs in args.batch_sizes:
             got = measure({k: specs[k] for k in ('plain', 'scarcenet')},
-                          root, bs, args.batches, tmp)
+                          root, bs, args.batches, tmp, args.width)
             scale[str(bs)] = {k: v['images_per_s'] for k, v in got.items()}
     plain = rows['plain']['ms_per_image']
     for name, r in rows.items():
@@ -286,7 +301,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         if name in VARIANTS:
             r['switches'] = VARIANTS[name]['options']
     result = dict(
-        bench='step_cost', machine=machine(),
+        bench='step_cost', machine=machine(), width=args.width,
         threads=torch.get_num_threads(), batch_size=args.batch_size,
         batches=args.batches,
         note='per image of a batch: a UDA batch is half source, half '
@@ -297,7 +312,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
         rows=rows)
     if scale:
         result['scale_images_per_s'] = scale
-    dump_json_atomic(result, args.out, indent=2)
+    out = args.out or osp.join(
+        REPO, 'docs', 'benchmarks', 'step_cost.json' if args.width == 1.0
+        else f'step_cost_width{args.width:g}.json')
+    dump_json_atomic(result, out, indent=2)
     print('| row | ms/image | images/s | x plain | ' +
           ' | '.join(PARTS) + ' |')
     for k, r in rows.items():

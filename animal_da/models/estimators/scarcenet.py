@@ -47,7 +47,10 @@ class ScarceNetPoseEstimator(TeacherStudentPoseEstimator):
           outside the small-loss set: labelled ones never are). The decisions
           are the same except through train-mode BatchNorm, whose batch
           statistics then come from those instances (a speed switch; its
-          effect on accuracy is in the README).
+          effect on accuracy is in the README);
+        - ``no_grad_autocast``: a dtype (``'bfloat16'``) for the passes
+          without gradients [None: float32] (a speed switch,
+          :meth:`no_grad_autocast`).
     """
 
     DEFAULTS = dict(
@@ -60,6 +63,7 @@ class ScarceNetPoseEstimator(TeacherStudentPoseEstimator):
         consistency_weight=2.0,  # paper: after a sigmoid ramp-up
         teacher_bn_sync=True,
         agreement_on='all',
+        no_grad_autocast=None,
     )
     LOSS_WEIGHTS = dict(loss_cons='consistency_weight')
 

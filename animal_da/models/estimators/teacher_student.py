@@ -1,4 +1,5 @@
 """A student and an EMA teacher, each an ordinary mmpose pose estimator."""
+import contextlib
 import copy
 from typing import Dict, List, Optional, Union
 
@@ -84,8 +85,21 @@ class TeacherStudentPoseEstimator(RecipePoseEstimator):
     # ---- helpers shared by recipes -------------------------------------
     def heatmaps(self, net: torch.nn.Module, inputs: Tensor) -> Tensor:
         """Heatmaps of ``net`` (student or teacher) for a view."""
-        with self.timed(self.forward_part(net)):
-            return net.head.forward(net.extract_feat(inputs))
+        with self.timed(self.forward_part(net)), self.no_grad_autocast(
+                inputs):
+            return net.head.forward(net.extract_feat(inputs)).float()
+
+    def no_grad_autocast(self, inputs: Tensor):
+        """Autocast for the passes without gradients (teacher targets,
+        agreement views) when ``semi_train_cfg.no_grad_autocast`` names a
+        dtype (``'bfloat16'``, ``'float16'`` on CUDA); otherwise, and for
+        passes with gradients, nothing changes. A speed switch: the passes
+        only give argmax locations, soft targets and BN statistics."""
+        dtype = self.semi_train_cfg.get('no_grad_autocast')
+        if dtype is None or torch.is_grad_enabled():
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=inputs.device.type,
+                              dtype=getattr(torch, dtype))
 
     def map_between_views(self, kpts: Tensor, src: List, dst: List,
                           stride: float) -> Tensor:

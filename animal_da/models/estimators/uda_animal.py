@@ -49,7 +49,9 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
     train-mode BatchNorm normalises each domain alone; True runs the
     student once over the source, target and consistency views together and
     the teacher once over its views, a speed switch whose BatchNorm
-    statistics mix the domains: its effect on accuracy is in the README).
+    statistics mix the domains: its effect on accuracy is in the README)
+    and ``no_grad_autocast`` (None; a dtype such as ``'bfloat16'`` for the
+    teacher's passes, a speed switch).
 
     Args:
         discriminator (dict): Domain discriminator on the refinement
@@ -68,6 +70,7 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
         grl_coeff=1.0,  # paper: scheduled by DANN's rule
         teacher_bn_sync=True,
         joint_forward=False,
+        no_grad_autocast=None,
     )
     LOSS_WEIGHTS = dict(loss_pseudo='pseudo_label_weight',
                         loss_dom='adv_weight', loss_self='consistency_weight',
@@ -103,8 +106,10 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
 
     def run(self, net: torch.nn.Module, x: Tensor) -> Dict[str, Tensor]:
         """Coarse, refined (two) heatmaps and refinement features."""
-        with self.timed(self.forward_part(net)):
-            return net.head.forward_all(net.extract_feat(x))
+        with self.timed(self.forward_part(net)), self.no_grad_autocast(x):
+            out = net.head.forward_all(net.extract_feat(x))
+        return out if torch.is_grad_enabled() else {
+            k: v.float() for k, v in out.items()}
 
     def loss(self, inputs: Dict[str, Tensor],
              samples: Dict[str, List]) -> dict:

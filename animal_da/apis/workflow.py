@@ -441,12 +441,13 @@ class Workflow:
             # an upstream stage that ran again (e.g. its checkpoint was
             # deleted) has new outputs: the stages reading it run again too
             fp_parts = dict(stage=st, keys=self.keys, resolved=resolved,
-                            choice=[self.cfg.get(k) for k in (
-                                'evaluated_model', 'selection_metric')]
-                            if st['kind'] in ('export', 'evaluate') else None,
                             upstream={u: (fingerprints[u], _plain(
                                 outputs[u])) for u in upstream})
             cfg = None
+            choice = [self.cfg.get(k) for k in ('evaluated_model',
+                                                'selection_metric')]
+            if st['kind'] in ('export', 'evaluate') and any(choice):
+                fp_parts['choice'] = choice
             if st['kind'] == 'train':
                 cfg = self.stage_config(name, st, resolved)
                 text = cfg.pretty_text

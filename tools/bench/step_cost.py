@@ -7,9 +7,11 @@ Rows: ``plain`` (the source-only ResNet-18's supervised step), ``scarcenet``
 network), ``uda_animal`` (UDA-Animal-Pose stage 2), ``fidip``, plus the
 recipes' documented speed switches as extra rows (``VARIANTS``). Each row's
 ``train_step`` (forward, losses, backward, optimiser steps) is timed on
-batches of its own demo config drawn once beforehand; rows are interleaved
-(plain, recipe, plain, ...) so background load hits all alike. Weights are
-random (the cost does not depend on them). ScarceNet's unlabelled
+batches of its own demo config drawn once beforehand, the model in the
+memory format its config trains in (``MemoryFormatHook``: channels_last);
+rows are interleaved (plain, recipe, plain, ...) so background load hits all
+alike. Weights are random (the cost does not depend on them). ``--width
+0.5`` measures the half-width CPU model. ScarceNet's unlabelled
 instances carry their hidden labels as pseudo labels and its small-loss rate
 is the schedule's end value (0.8), so every check runs as late in training;
 UDA's target pool carries no pseudo labels (same computation).
@@ -23,7 +25,8 @@ views), ``teacher_no_grad``, ``discriminator_step`` (FiDIP's),
 re-rendered targets, warps, loss terms) and ``backward_optim`` (the rest:
 backward passes and optimiser steps). ``--batch-sizes`` also measures
 images/s of the plain and ScarceNet steps at other batch sizes (``scale``).
-Prints a table; writes ``docs/benchmarks/step_cost.json``.
+Prints a table; writes ``docs/benchmarks/step_cost.json``
+(``step_cost_width<W>.json`` for another width).
 
 Example:
     python tools/bench/step_cost.py --data data/synanimal

@@ -269,17 +269,18 @@ def test_gradient_reversal_form_and_plain_checkpoints(tmp_path):
 
 def _fidip_opts(data, **kw):
     root = data.rstrip('/') + '/'
+    hook = 'custom_hooks[DiscriminatorPretrainHook]'  # found by type
     opts = fast_options(data, head='model.pose_estimator.head', cosine=False,
                         train_key='train_dataloader.dataset.datasets.0',
                         **kw)
     return opts + [
         f'train_dataloader.dataset.datasets.1.data_root={root}',
         'train_dataloader.dataset.datasets.1.labelled.per_category=1',
-        f'custom_hooks.2.dataloader.dataset.datasets.0.data_root={root}',
-        f'custom_hooks.2.dataloader.dataset.datasets.1.data_root={root}',
-        'custom_hooks.2.dataloader.num_workers=0',
-        'custom_hooks.2.dataloader.batch_size=8',
-        'custom_hooks.2.log_interval=1',
+        f'{hook}.dataloader.dataset.datasets.0.data_root={root}',
+        f'{hook}.dataloader.dataset.datasets.1.data_root={root}',
+        f'{hook}.dataloader.num_workers=0',
+        f'{hook}.dataloader.batch_size=8',
+        f'{hook}.log_interval=1',
     ]
 
 

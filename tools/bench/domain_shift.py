@@ -16,8 +16,16 @@ line, also written to ``docs/benchmarks/domain_shift_<preset>.json``.
 Finished stages are kept in the work folder, so an interrupted benchmark
 resumes.
 
+``--ablation`` adds a one-seed ablation of UDA-Animal-Pose's stage-2 terms
+(the pseudo-label loss alone; + the adversarial term; + self-feedback and
+the teacher consistency; + mixup = the full recipe), in the first seed's
+folder, as ``uda_ablation`` in the JSON. Presets: ``cpu-small`` (the earlier
+12-epoch regime), ``cpu-converged`` (the half-width model trained until the
+baselines are near their plateaus, ``docs/benchmarks/learning_curves_*``),
+``gpu`` (paper-sized), ``smoke``.
+
 Example:
-    python tools/bench/domain_shift.py --preset cpu-small
+    python tools/bench/domain_shift.py --preset cpu-converged --ablation
     python tools/bench/domain_shift.py --preset gpu --seeds 0 1 2
 """
 import argparse

@@ -39,6 +39,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
                         help='pseudo-labelling instances per forward')
     parser.add_argument('--limit', type=int, default=600,
                         help='instances of the unlabelled pool to label')
+    parser.add_argument('--per-category', type=int,
+                        help='labelled instances per species (default: the '
+                        "config's; what is left is labelled by TTA)")
     parser.add_argument('--out', default=osp.join(
         REPO, 'docs', 'benchmarks', 'pseudo_label_speed.json'))
     args = parser.parse_args(argv)
@@ -55,6 +58,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
     cfg.pseudo_label_dataset.data_root = root
     if args.limit:
         cfg.pseudo_label_dataset.indices = args.limit
+    if args.per_category is not None:
+        cfg.pseudo_label_dataset.labelled.per_category = args.per_category
     with tempfile.TemporaryDirectory() as tmp:
         model = MODELS.build(cfg.model)
         model.init_weights()

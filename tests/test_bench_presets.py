@@ -102,3 +102,26 @@ def test_converged_preset_and_uda_ablation_rows():
     evals = {(st['method'], st.get('predict_on')) for st in
              wf.stages.values() if st['kind'] == 'evaluate'}
     assert ('uda_pl_adv', 'student') in evals
+
+
+def test_learning_curve_plateau_rule():
+    """Plateau = mean of the last points; reached at the first point within
+    the tolerance; the smoke preset's workflow checks."""
+    import learning_curves as lc
+    from animal_da.apis.workflow import Workflow
+    pts = [dict(epoch=e, train_minutes=e / 2, metrics={'coco/AP': ap,
+                                                       'PCK': ap})
+           for e, ap in ((4, .05), (8, .20), (12, .285), (16, .30),
+                         (20, .31))]
+    out = lc.curve_summary(pts, tail=3, tol=1.0)
+    assert out['ap']['plateau'] == 29.83
+    assert out['ap']['best'] == 31.0
+    assert out['ap']['epochs_to_plateau'] == 16  # 28.5 < 29.83 - 1
+    assert out['ap']['minutes_to_plateau'] == 8.0
+    wf = Workflow(lc.workflow(lc.PRESETS['cpu-small'], 'data/x',
+                              ['res18_half'], ['oracle'], 0),
+                  'work_dirs/unused')
+    st = wf.stages['oracle_res18_half']
+    cfg = wf.stage_config('oracle_res18_half', st, {})
+    assert cfg.train_cfg.val_interval == 4
+    assert cfg.model.backbone.base_channels == 32

@@ -126,3 +126,19 @@ def test_fixed_ratio_batches_with_mmdet_sampler(tiny_data):
         batch = [next(it) for _ in range(4)]
         roles = [concat.get_data_info(i)['is_labelled'] for i in batch]
         assert sum(roles) == 1
+
+
+def test_memory_format_hook_puts_weights_channels_last():
+    """The hook converts every 4-D weight before the run; outputs equal the
+    contiguous model's up to summation order."""
+    from animal_da.engine.hooks import MemoryFormatHook
+    net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8),
+                        nn.Conv2d(8, 4, 3)).eval()
+    x = torch.randn(2, 3, 16, 16)
+    ref = net(x)
+    MemoryFormatHook().before_run(SimpleNamespace(model=net))
+    assert all(p.is_contiguous(memory_format=torch.channels_last)
+               for p in net.parameters() if p.dim() == 4)
+    assert torch.allclose(net(x), ref, atol=1e-5)
+    with pytest.raises(ValueError, match='channels_last'):
+        MemoryFormatHook('nhwc')

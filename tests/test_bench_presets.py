@@ -118,6 +118,7 @@ def test_learning_curve_plateau_rule():
     assert out['ap']['best'] == 31.0
     assert out['ap']['epochs_to_plateau'] == 16  # 28.5 < 29.83 - 1
     assert out['ap']['minutes_to_plateau'] == 8.0
+    assert out['ap']['tail_gain'] == 2.5 and not out['ap']['converged']
     wf = Workflow(lc.workflow(lc.PRESETS['cpu-small'], 'data/x',
                               ['res18_half'], ['oracle'], 0),
                   'work_dirs/unused')

@@ -9,7 +9,8 @@ workflow's train stage records each validation against the training minutes
 spent (``learning_curve.json`` in the stage's folder, validation time
 excluded). A curve's ``plateau`` is the mean of its last ``tail`` points,
 and ``minutes_to_plateau`` the training time of its first point within
-``tol`` of it. Runs are workflow stages in
+``tol`` of it; ``converged`` is False where the last points still gain more
+than ``tol`` (``tail_gain``). Runs are workflow stages in
 ``WORK/learning_curves_<preset>/``: finished runs are reused, an interrupted
 one resumes. Writes ``docs/benchmarks/learning_curves_<preset>.json`` and a
 plot beside it (``.png``). Choose nothing on ``target_test``: these curves
@@ -87,10 +88,14 @@ def curve_summary(points: List[dict], tail: int, tol: float) -> dict:
         vals = np.array([c[2] for c in curve])
         plateau = float(vals[-tail:].mean())
         first = next(c for c in curve if c[2] >= plateau - tol)
+        gain = float(vals[-1] - vals[-tail]) if len(vals) >= tail else 0.
         out[key] = dict(curve=curve, plateau=round(plateau, 2),
                         best=round(float(vals.max()), 2),
                         epochs_to_plateau=first[0],
-                        minutes_to_plateau=round(first[1], 1))
+                        minutes_to_plateau=round(first[1], 1),
+                        # a curve that still gains more than tol over its
+                        # last points has not plateaued: more epochs help
+                        tail_gain=round(gain, 2), converged=gain <= tol)
     return out
 
 

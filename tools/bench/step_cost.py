@@ -196,36 +196,27 @@ class Run:
             else plain_loss
 
     def _add(self, part: str, secs: float) -> None:
-        if self.recording:
-            self.parts[part] = self.parts.get(part, 0.) + secs
+        if self._step is not None:
+            self._step[part] = self._step.get(part, 0.) + secs
 
-    recording = False
+    #: the parts timed by the wrappers in the step being timed (None: warm-up)
+    _step: Optional[Dict[str, float]] = None
 
     def step(self, n: int) -> None:
         model = self.model
         model.step_times = {} if hasattr(model, 'step_times') else None
-        self.recording = n > 0  # the first pass warms up
+        self._step = {} if n > 0 else None  # the first pass warms up
         start = time.perf_counter()
         model.train_step(self.data[n], self.optim)
         total = time.perf_counter() - start
-        if not self.recording:
+        if self._step is None:
             return
         self.times.append(total)
-        timed = dict(model.step_times or {})
-        for k, v in timed.items():
+        parts = dict(self._step, **(model.step_times or {}))
+        parts['backward_optim'] = total - sum(parts.values())
+        for k, v in parts.items():
             self.parts[k] = self.parts.get(k, 0.) + v
-        accounted = sum(timed.values()) + sum(
-            self._last(k) for k in ('preprocess', 'losses_filters_rendering',
-                                    'student_forward') if k not in timed)
-        self.parts['backward_optim'] = self.parts.get(
-            'backward_optim', 0.) + total - accounted
-        self._snap = dict(self.parts)
-
-    _snap: Dict[str, float] = {}
-
-    def _last(self, part: str) -> float:
-        """What ``part`` added in the step just timed."""
-        return self.parts.get(part, 0.) - self._snap.get(part, 0.)
+        self._step = None
 
     def row(self) -> dict:
         per_img = 1000 / self.batch_size

@@ -1,5 +1,7 @@
 """Transforms: view geometry and strong augmentation."""
 from .domain import SetDomainLabel
+from .keypoint_states import (PopKeypointStates, SetKeypointStates,
+                              UnionKeypointConverter)
 from .occlusion import PasteOccluders
 from .photometric import (BrightnessContrast, GreyCutout, NoiseBlurContrast,
                           RandAugmentPose)
@@ -9,5 +11,6 @@ from .view_geometry import (VIEW_META_KEYS, RandomCropShear,
 __all__ = [
     'BrightnessContrast', 'GreyCutout', 'NoiseBlurContrast', 'RandAugmentPose',
     'RandomCropShear', 'RecordViewGeometry', 'SafeRandomHalfBody',
-    'VIEW_META_KEYS', 'SetDomainLabel', 'PasteOccluders'
+    'VIEW_META_KEYS', 'SetDomainLabel', 'PasteOccluders', 'SetKeypointStates',
+    'UnionKeypointConverter', 'PopKeypointStates'
 ]

@@ -1,0 +1,179 @@
+"""Metrics on named subsets of a keypoint set (all, shared, exclusive and
+per-source joints of a union), in one evaluation."""
+import copy
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmpose.registry import METRICS
+
+from ...datasets.keypoint_sets import joint_subsets
+
+_META_PER_JOINT = ('sigmas', 'dataset_keypoint_weights', 'keypoint_colors')
+
+
+def _slice_meta(meta: dict, joints: List[int]) -> dict:
+    """Dataset metainfo restricted to ``joints`` (renumbered 0..n-1)."""
+    out = copy.deepcopy(meta)
+    pos = {j: i for i, j in enumerate(joints)}
+    for key in _META_PER_JOINT:
+        if key in out and out[key] is not None:
+            out[key] = np.asarray(out[key])[joints]
+    out['num_keypoints'] = len(joints)
+    if 'keypoint_id2name' in out:
+        out['keypoint_id2name'] = {pos[j]: meta['keypoint_id2name'][j]
+                                   for j in joints}
+        out['keypoint_name2id'] = {n: i for i, n in
+                                   out['keypoint_id2name'].items()}
+    if 'flip_indices' in out:  # a partner outside the subset maps to itself
+        out['flip_indices'] = [pos.get(meta['flip_indices'][j], i)
+                               for i, j in enumerate(joints)]
+    for key in ('upper_body_ids', 'lower_body_ids'):
+        if key in out:
+            out[key] = [pos[j] for j in meta[key] if j in pos]
+    out['skeleton_links'] = [(pos[a], pos[b]) for a, b in
+                             meta.get('skeleton_links', [])
+                             if a in pos and b in pos]
+    out['num_skeleton_links'] = len(out['skeleton_links'])
+    out.pop('skeleton_link_colors', None)
+    out.pop('flip_pairs', None)
+    return out
+
+
+def _slice_ann(ann: dict, joints: List[int]) -> dict:
+    """A raw COCO annotation with only ``joints``."""
+    ann = dict(ann)
+    if 'keypoints' in ann:
+        kps = np.asarray(ann['keypoints'], dtype=np.float64).reshape(-1, 3)
+        kps = kps[joints]
+        ann['keypoints'] = kps.reshape(-1).tolist()
+        ann['num_keypoints'] = int((kps[:, 2] > 0).sum())
+    return ann
+
+
+def _slice_instances(inst, joints: List[int]):
+    """``pred_instances`` / ``gt_instances`` (dict or InstanceData) with
+    per-keypoint fields restricted to ``joints``."""
+    out = {}
+    keys = inst.keys() if hasattr(inst, 'keys') else []
+    for key in keys:
+        val = inst[key]
+        if key in ('keypoints', 'keypoint_scores', 'keypoints_visible',
+                   'keypoints_state', 'keypoints_visible_weights',
+                   'transformed_keypoints'):
+            val = np.asarray(val)[:, joints]
+        out[key] = val
+    return out
+
+
+def _slice_sample(sample: dict, joints: List[int]) -> dict:
+    out = dict(sample)
+    for key in ('pred_instances', 'gt_instances'):
+        if key in sample:
+            out[key] = _slice_instances(sample[key], joints)
+    if 'raw_ann_info' in sample:
+        anns = sample['raw_ann_info']
+        out['raw_ann_info'] = ([_slice_ann(a, joints) for a in anns]
+                               if isinstance(anns, list) else
+                               _slice_ann(anns, joints))
+    return out
+
+
+@METRICS.register_module()
+class JointSubsetMetric(BaseMetric):
+    """Run mmpose metrics on named subsets of the keypoints.
+
+    Every subset gets its own copy of each metric, fed predictions and
+    ground truth restricted to the subset's joints (and metainfo sliced to
+    match: sigmas, flip indices), so e.g. COCO AP on a union's shared joints
+    uses those joints' sigmas only. Keys are ``<subset>/<metric key>``.
+    Joints a sample does not annotate have zero visibility and are never
+    counted, as in the wrapped metrics.
+
+    Args:
+        subsets (str | dict): Subset name -> joint indices, or a union name
+            of :mod:`animal_da.datasets.keypoint_sets` for its
+            :func:`~animal_da.datasets.keypoint_sets.joint_subsets` (all,
+            shared, exclusive, per source, only_<source>).
+        metrics (list[dict]): Metric configs, e.g. ``CocoMetric`` (with
+            ``ann_file=None``: ground truth from the samples),
+            ``PCKAccuracy``, ``CropPCKAccuracy``.
+        sources (Sequence[str], optional): With a union name, the merged
+            sources (default: all of the union's).
+        collect_device (str): As for mmengine metrics.
+        prefix (str, optional): Unused beyond mmengine's convention (each
+            key carries its subset name).
+    """
+    default_prefix: Optional[str] = 'joints'
+
+    def __init__(self, subsets: Union[str, Dict[str, Sequence[int]]],
+                 metrics: List[dict],
+                 sources: Optional[Sequence[str]] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        if isinstance(subsets, str):
+            subsets = joint_subsets(subsets, sources)
+        if not subsets:
+            raise ValueError('JointSubsetMetric needs at least one subset')
+        self.subsets = {k: [int(j) for j in v] for k, v in subsets.items()}
+        empty = [k for k, v in self.subsets.items() if not v]
+        if empty:
+            raise ValueError(f'joint subsets {empty} are empty')
+        for cfg in metrics:
+            if cfg.get('ann_file') and cfg['type'].endswith('CocoMetric'):
+                raise ValueError(
+                    'JointSubsetMetric slices the ground truth of the '
+                    'samples: give its CocoMetric ann_file=None')
+        self.metrics = {name: [METRICS.build(dict(cfg, collect_device=
+                                                  collect_device))
+                               for cfg in metrics]
+                        for name in self.subsets}
+
+    @property
+    def dataset_meta(self) -> Optional[dict]:
+        return self._dataset_meta
+
+    @dataset_meta.setter
+    def dataset_meta(self, meta: dict) -> None:
+        self._dataset_meta = meta
+        n = meta['num_keypoints']
+        for name, joints in self.subsets.items():
+            if max(joints) >= n:
+                raise ValueError(f'joint subset {name} has index '
+                                 f'{max(joints)}, but the dataset has {n} '
+                                 'keypoints')
+            for metric in self.metrics[name]:
+                metric.dataset_meta = _slice_meta(meta, joints)
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        """Feed each subset's metrics the sliced samples."""
+        n = self._dataset_meta['num_keypoints']
+        for s in data_samples:
+            anns = s.get('raw_ann_info')
+            for a in (anns if isinstance(anns, list) else [anns]):
+                if isinstance(a, dict) and len(a.get('keypoints', [])) \
+                        not in (0, 3 * n):
+                    raise ValueError(
+                        f'raw_ann_info of image {s.get("img_id")} has '
+                        f'{len(a["keypoints"]) // 3} keypoints, the dataset '
+                        f'{n}: evaluate on a file in the union\'s own order '
+                        '(a converted source needs CocoMetric\'s '
+                        'gt_converter, outside JointSubsetMetric)')
+        for name, joints in self.subsets.items():
+            sliced = [_slice_sample(s, joints) for s in data_samples]
+            for metric in self.metrics[name]:
+                metric.process(data_batch, sliced)
+
+    def compute_metrics(self, results: list) -> dict:
+        """Not used: :meth:`evaluate` asks the wrapped metrics."""
+        raise NotImplementedError
+
+    def evaluate(self, size: int) -> dict:
+        """Every wrapped metric's results, keys prefixed by subset."""
+        out = {}
+        for name, metrics in self.metrics.items():
+            for metric in metrics:
+                for key, val in metric.evaluate(size).items():
+                    out[f'{name}/{key}'] = val
+        return out

@@ -101,8 +101,8 @@ def _instance(raw_v):
     ann = dict(keypoints=np.concatenate([kps, np.asarray(raw_v)[:, None]],
                                         -1).reshape(-1).tolist())
     return dict(img=np.zeros((100, 100, 3), np.uint8), img_shape=(100, 100),
-                ori_shape=(100, 100), bbox=np.array([[5., 5., 90., 90.]],
-                                                     np.float32),
+                ori_shape=(100, 100),
+                bbox=np.array([[5., 5., 90., 90.]], np.float32),
                 bbox_score=np.ones(1, np.float32),
                 keypoints=kps[None].astype(np.float32),
                 keypoints_visible=np.minimum(1, np.asarray(raw_v))[None]

@@ -125,9 +125,8 @@ class JointSubsetMetric(BaseMetric):
                 raise ValueError(
                     'JointSubsetMetric slices the ground truth of the '
                     'samples: give its CocoMetric ann_file=None')
-        self.metrics = {name: [METRICS.build(dict(cfg, collect_device=
-                                                  collect_device))
-                               for cfg in metrics]
+        self.metrics = {name: [METRICS.build(
+            dict(cfg, collect_device=collect_device)) for cfg in metrics]
                         for name in self.subsets}
 
     @property

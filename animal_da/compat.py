@@ -1,6 +1,6 @@
 """The one home of workarounds for the pinned stack (DESIGN.md section 6).
 
-Two problems are handled here, both applied by :func:`apply` when
+Three problems are handled here, both applied by :func:`apply` when
 ``animal_da`` is imported (configs import it through ``custom_imports``, so
 this holds for every entry point that parses such a config):
 
@@ -26,6 +26,12 @@ this holds for every entry point that parses such a config):
    ``torchvision.transforms.ToPILImage``. When (and only when) ``import
    torchvision`` fails, a minimal stand-in module with a real ``ToPILImage`` is
    registered.
+3. **mmdet's MultiBranchDataPreprocessor under one DDP per network.** Its
+   ``to()``/``cuda()``/``cpu()`` return the *inner* preprocessor, and
+   mmengine's ``MMSeparateDistributedDataParallel`` stores what ``to()``
+   returns, so a recipe with two optimisers and named views (FreeNet) lost
+   its multi-branch preprocessing under ``dist_train.sh``. Patched to move
+   the inner one and return the wrapper itself.
 """
 import contextlib
 import contextvars
@@ -348,8 +354,29 @@ def install_torchvision_standin() -> bool:
     return True
 
 
+def _patch_multi_branch_preprocessor() -> None:
+    """mmdet 3.3's ``MultiBranchDataPreprocessor.to`` returns the inner
+    preprocessor (not itself), which ``MMSeparateDistributedDataParallel``
+    then installs in its place."""
+    from mmdet.models.data_preprocessors import MultiBranchDataPreprocessor
+    cls = MultiBranchDataPreprocessor
+    if getattr(cls, '_animal_da_patched', False):
+        return
+
+    def _moved(name):
+        def move(self, *args, **kwargs):
+            getattr(self.data_preprocessor, name)(*args, **kwargs)
+            return self
+        move.__name__ = name
+        return move
+    for name in ('to', 'cuda', 'cpu'):
+        setattr(cls, name, _moved(name))
+    cls._animal_da_patched = True
+
+
 def apply() -> None:
     """Apply every workaround; safe to call more than once."""
     _register_checkpoint_loader()
     _patch_runner()
     install_torchvision_standin()
+    _patch_multi_branch_preprocessor()

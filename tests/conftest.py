@@ -72,3 +72,13 @@ def tiny_data(tmp_path_factory) -> str:
     generate_dataset(root, 16, seed=0, img_size=96, nproc=1,
                      show_progress=False)
     return root
+
+
+@pytest.fixture(scope='session')
+def tiny_union_data(tmp_path_factory) -> str:
+    """The keypoint-set layout: 16 images per source (4 in val/test)."""
+    from animal_da.datasets.synthetic import generate_dataset
+    root = str(tmp_path_factory.mktemp('data') / 'synanimal_union')
+    generate_dataset(root, 16, seed=0, img_size=96, nproc=1,
+                     show_progress=False, layout='keypoint_sets')
+    return root

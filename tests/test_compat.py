@@ -123,3 +123,14 @@ def test_version_check_names_the_package():
 
 def test_pickle_error_is_an_unpickling_error():
     assert issubclass(UntrustedCheckpointError, pickle.UnpicklingError)
+
+
+def test_multi_branch_preprocessor_moves_as_itself():
+    """mmdet's MultiBranchDataPreprocessor.to() returned its inner
+    preprocessor, which one-DDP-per-network wrapping then installed."""
+    import animal_da  # noqa: F401 (applies the patch)
+    from mmdet.models.data_preprocessors import MultiBranchDataPreprocessor
+    pre = MultiBranchDataPreprocessor(data_preprocessor=dict(
+        type='mmpose.PoseDataPreprocessor'))
+    assert pre.to('cpu') is pre and pre.cpu() is pre
+    assert str(pre.device) == 'cpu'

@@ -145,7 +145,7 @@ def summary_row(method: str, runs: List[dict],
     Args:
         method (str): Row name (``source_only``, ``scarcenet``, ...).
         runs (list[dict]): Per seed: ``ap``, ``pck_bbox``, ``pck_paper``
-            (0-100), optionally ``train_images_per_s``, ``train_s``,
+            (0-100), per joint subset ``ap_<subset>``..., optionally ``train_images_per_s``, ``train_s``,
             ``reused``.
         seeds (list[int], optional): The seeds of ``runs``.
 
@@ -153,7 +153,10 @@ def summary_row(method: str, runs: List[dict],
         dict: The row in the benchmarks' JSON format.
     """
     row = dict(method=method, seeds=list(seeds or range(len(runs))))
-    for key in ('ap', 'pck_bbox', 'pck_paper'):
+    # per joint subset (JointSubsetMetric): ap_shared, pck_bbox_exclusive...
+    extra = sorted(k for k in runs[0] if k.startswith(
+        ('ap_', 'pck_bbox_', 'pck_paper_')) and all(k in r for r in runs))
+    for key in ['ap', 'pck_bbox', 'pck_paper'] + extra:
         vals = np.array([r[key] for r in runs], dtype=float)
         row[key] = dict(mean=round(float(vals.mean()), 2),
                         std=round(float(vals.std()), 2),
@@ -169,14 +172,26 @@ def summary_row(method: str, runs: List[dict],
 
 def metrics_to_row_values(metrics: Dict[str, float]) -> dict:
     """mmpose metric names -> the rows' ``ap``, ``pck_bbox``,
-    ``pck_paper`` in percent."""
+    ``pck_paper`` in percent. With ``JointSubsetMetric`` keys
+    (``<subset>/coco/AP``...) the headline is the ``all`` subset and every
+    subset adds ``<row key>_<subset>`` (``ap_shared``, ``pck_bbox_exclusive``,
+    ...)."""
     names = dict(ap='coco/AP', pck_bbox='PCK', pck_paper='crop/PCK')
-    missing = [v for v in names.values() if v not in metrics]
+    prefix = '' if all(v in metrics for v in names.values()) else 'all/'
+    missing = [prefix + v for v in names.values()
+               if prefix + v not in metrics]
     if missing:
         raise KeyError(f'the evaluation gave no {missing}; it gave '
                        f'{sorted(metrics)} (the configs\' test_evaluator '
                        'needs CocoMetric, PCKAccuracy and CropPCKAccuracy)')
-    return {k: 100 * float(metrics[v]) for k, v in names.items()}
+    out = {k: 100 * float(metrics[prefix + v]) for k, v in names.items()}
+    if prefix:
+        subsets = {k.split('/', 1)[0] for k in metrics if '/' in k}
+        for sub in sorted(subsets - {'all'}):
+            for k, v in names.items():
+                if f'{sub}/{v}' in metrics:
+                    out[f'{k}_{sub}'] = 100 * float(metrics[f'{sub}/{v}'])
+    return out
 
 
 class Workflow:

@@ -1,5 +1,6 @@
 """Datasets, transforms and the synthetic animal generator."""
 from . import synthetic  # noqa: F401
+from .keypoint_union import KeypointUnionDataset
 from .samplers import DomainBalancedSampler
 from .semi_pose import SemiPoseDataset
 from .syrip import SyRIPDataset
@@ -8,4 +9,5 @@ from .tigdog import (SyntheticAnimalDataset, TigDogDataset,
 from .transforms import *  # noqa: F401,F403
 
 __all__ = ['SemiPoseDataset', 'SyRIPDataset', 'DomainBalancedSampler',
-           'TigDogDataset', 'SyntheticAnimalDataset', 'TigDogSemiDataset']
+           'TigDogDataset', 'SyntheticAnimalDataset', 'TigDogSemiDataset',
+           'KeypointUnionDataset']

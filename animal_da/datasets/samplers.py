@@ -11,14 +11,18 @@ from torch.utils.data import Sampler
 
 @DATA_SAMPLERS.register_module()
 class DomainBalancedSampler(Sampler):
-    """Alternate indices of two domains, oversampling the smaller one.
+    """Interleave indices of two domains in a fixed ratio, oversampling the
+    smaller one.
 
     FiDIP's ``BalancedBatchSampler`` (METHODS.md 5.6) as an epoch-based
-    mmengine sampler: each epoch, both domains are shuffled, the smaller one
-    is repeated (reshuffled each pass) to the larger one's size, and indices
-    alternate between them, so every even-sized batch holds as many real as
-    synthetic samples. Under distributed training every rank gets whole
-    pairs. (mmdet's ``MultiSourceSampler`` gives fixed-ratio batches too, but
+    mmengine sampler: each epoch, both domains are shuffled, the one with
+    fewer samples per ratio unit is repeated (reshuffled each pass), and
+    indices come in groups of ``ratio[0]`` of the first domain (the smaller
+    value of ``domain_key``) then ``ratio[1]`` of the second, so every batch
+    whose size is a multiple of ``sum(ratio)`` holds them in that ratio
+    (FiDIP 1:1; FreeNet ``domain_key='is_labelled'``, ``ratio=(7, 1)``:
+    56 unlabelled + 8 labelled). Under distributed training every rank gets
+    whole groups. (mmdet's ``MultiSourceSampler`` gives fixed-ratio batches too, but
     is infinite and needs one dataset per source; SyRIP flags domains inside
     one file.)
 
@@ -30,11 +34,14 @@ class DomainBalancedSampler(Sampler):
             whose parts have no such field: the domain of each part.
         shuffle (bool): Shuffle within domains.
         seed (int, optional): Random seed (synchronised across ranks).
+        ratio (Sequence[int]): Samples of each domain per group, in the
+            order of the domain values.
     """
 
     def __init__(self, dataset: Sized, domain_key: str = 'is_synthetic',
                  dataset_domains: Optional[Sequence[int]] = None,
-                 shuffle: bool = True, seed: Optional[int] = None):
+                 shuffle: bool = True, seed: Optional[int] = None,
+                 ratio: Sequence[int] = (1, 1)):
         self.dataset = dataset
         self.rank, self.world_size = get_dist_info()
         self.seed = sync_random_seed() if seed is None else seed
@@ -46,8 +53,14 @@ class DomainBalancedSampler(Sampler):
             raise ValueError(f'DomainBalancedSampler needs samples of two '
                              f'domains, found {values} ({domain_key!r})')
         self.groups = [np.flatnonzero(domains == v) for v in values]
+        self.ratio = [int(r) for r in ratio]
+        if len(self.ratio) != 2 or min(self.ratio) < 1:
+            raise ValueError(f'ratio must be two positive counts, got '
+                             f'{ratio}')
         self.pairs_per_rank = math.ceil(
-            max(len(g) for g in self.groups) / self.world_size)
+            max(math.ceil(len(g) / r) for g, r in zip(self.groups,
+                                                      self.ratio)) /
+            self.world_size)
 
     def _domains(self, key: str, per_dataset: Optional[Sequence[int]]
                  ) -> List[int]:
@@ -80,13 +93,14 @@ class DomainBalancedSampler(Sampler):
     def __iter__(self) -> Iterator[int]:
         rng = np.random.default_rng(self.seed + self.epoch)
         n = self.pairs_per_rank * self.world_size
-        a, b = (self._draw(g, n, rng) for g in self.groups)
-        pairs = np.stack([a, b], axis=1)  # (n, 2): one of each domain
-        mine = pairs[self.rank::self.world_size]
+        a, b = (self._draw(g, n * r, rng).reshape(n, r)
+                for g, r in zip(self.groups, self.ratio))
+        groups = np.concatenate([a, b], axis=1)  # (n, r0 + r1)
+        mine = groups[self.rank::self.world_size]
         return iter(mine.reshape(-1).tolist())
 
     def __len__(self) -> int:
-        return 2 * self.pairs_per_rank
+        return sum(self.ratio) * self.pairs_per_rank
 
     def set_epoch(self, epoch: int) -> None:
         """Reshuffle for ``epoch``."""

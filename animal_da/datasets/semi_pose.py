@@ -11,6 +11,7 @@ from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
 
 from ..pseudo_labels import build_filter, load_pseudo_labels
+from .keypoint_sets import SOURCES, UNIONS
 
 
 def _read_id_list(path: str) -> List[int]:
@@ -41,7 +42,15 @@ class SemiPoseDataset(BaseCocoStyleDataset):
             images per category, drawn with seed S. ``dict(image_ids_file=P)``:
             the image ids in the JSON list P (ScarceNet's lists).
             ``dict(supercategories=[...])``: images of these families (the
-            transfer setting). ``dict(none=True)``: nothing is labelled.
+            transfer setting). ``dict(ratio=R, seed=S)``: a uniformly random
+            fraction R of the annotations with keypoints (FreeNet's
+            ``sample_few``, per dataset here). ``dict(none=True)``: nothing
+            is labelled.
+        keypoint_set (str, optional): The file's keypoint set by name, for
+            its metainfo: a source of :mod:`animal_da.datasets.keypoint_sets`
+            (``ap10k``, ``animalpose``, ``tigdog``) or a union
+            (``animal_union21``, ``animal_union24``); default AP-10K (or the
+            ``metainfo`` given).
         category_names (Sequence[str], optional): Keep only instances of
             these categories (e.g. test on one species).
         pseudo_labels (dict, optional): ``dict(file=P, filter=...)``: a COCO
@@ -49,6 +58,11 @@ class SemiPoseDataset(BaseCocoStyleDataset):
             annotation ``id``) whose keypoints replace the labels of
             unlabelled instances; ``filter`` (default a global percentile
             filter keeping 60 %) turns per-keypoint scores into visibility.
+        visibility_overrides (str, optional): A JSON list of
+            ``{"image_id", "box" (xywh), "vis" (K values)}`` (FreeNet's
+            missing-keypoint files) matched to instances by image id and a
+            box within 2 px on every coordinate; a keypoint whose ``vis`` is
+            0 becomes not annotated (the others keep their labels).
         **kwargs: As for mmpose's ``BaseCocoStyleDataset`` (``ann_file``,
             ``data_root``, ``pipeline``, ``metainfo``...).
     """
@@ -60,6 +74,8 @@ class SemiPoseDataset(BaseCocoStyleDataset):
                  labelled: Optional[dict] = None,
                  category_names: Optional[Sequence[str]] = None,
                  pseudo_labels: Optional[dict] = None,
+                 visibility_overrides: Optional[str] = None,
+                 keypoint_set: Optional[str] = None,
                  **kwargs):
         if role not in ('all', 'labelled', 'unlabelled'):
             raise ValueError(f'role must be all, labelled or unlabelled, '
@@ -68,6 +84,16 @@ class SemiPoseDataset(BaseCocoStyleDataset):
         self.labelled_cfg = labelled
         self.category_names = category_names
         self.pseudo_label_cfg = pseudo_labels
+        self.visibility_overrides = visibility_overrides
+        self.keypoint_set = keypoint_set
+        if keypoint_set is not None:
+            if kwargs.get('metainfo'):
+                raise ValueError('give keypoint_set or metainfo, not both')
+            files = dict({k: v[0] for k, v in SOURCES.items()}, **UNIONS)
+            if keypoint_set not in files:
+                raise KeyError(f'unknown keypoint_set {keypoint_set!r}; '
+                               f'known: {sorted(files)}')
+            kwargs['metainfo'] = dict(from_file=files[keypoint_set])
         super().__init__(*args, **kwargs)
 
     def parse_data_info(self, raw_data_info: dict) -> Optional[dict]:
@@ -102,6 +128,8 @@ class SemiPoseDataset(BaseCocoStyleDataset):
             return None
         if cfg.get('none'):
             return set()
+        if 'ratio' in cfg:  # annotation-level: see _labelled_annotation_ids
+            return None
         if 'image_ids_file' in cfg:
             return set(_read_id_list(cfg['image_ids_file']))
         cats = {c['id']: c for c in self._metainfo.get('CLASSES', [])}
@@ -124,7 +152,58 @@ class SemiPoseDataset(BaseCocoStyleDataset):
                 chosen.update(ids[j] for j in rng.permutation(len(ids))[:n])
             return chosen
         raise ValueError(f'unknown labelled setting {cfg}; use per_category, '
-                         'image_ids_file, supercategories or none')
+                         'image_ids_file, supercategories, ratio or none')
+
+    def _labelled_annotation_ids(self, instances: List[dict]
+                                 ) -> Optional[set]:
+        """Annotation ids kept labelled by ``labelled=dict(ratio=...)``."""
+        cfg = self.labelled_cfg
+        if not cfg or 'ratio' not in cfg:
+            return None
+        ratio = float(cfg['ratio'])
+        if not 0 < ratio <= 1:
+            raise ValueError(f'labelled ratio must be in (0, 1], got {ratio}')
+        ids = sorted(int(i['id']) for i in instances if i['has_keypoints'])
+        rng = np.random.default_rng(cfg.get('seed', 0))
+        n = int(round(ratio * len(ids)))
+        return {ids[j] for j in rng.permutation(len(ids))[:n]}
+
+    def _apply_visibility_overrides(self, instances: List[dict]) -> None:
+        """FreeNet's per-annotation visibility files (image id + box)."""
+        path = self.visibility_overrides
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'visibility overrides {path} not found')
+        with open(path) as f:
+            entries = json.load(f)
+        by_image: dict = {}
+        for info in instances:
+            by_image.setdefault(int(info['img_id']), []).append(info)
+        k = self.metainfo['num_keypoints']
+        matched = 0
+        for e in entries:
+            vis = np.asarray(e['vis'], dtype=np.float32)
+            if vis.shape != (k, ):
+                raise ValueError(f'{path}: an entry of image {e["image_id"]} '
+                                 f'has {vis.size} visibilities, the dataset '
+                                 f'{k} keypoints')
+            box = np.asarray(e['box'], dtype=np.float64)
+            for info in by_image.get(int(e['image_id']), []):
+                x0, y0, x1, y1 = info['bbox'][0]
+                if np.all(np.abs(np.array([x0, y0, x1 - x0, y1 - y0]) - box)
+                          <= 2):
+                    info['keypoints_visible'] = info['keypoints_visible'] * \
+                        (vis > 0)[None]
+                    info['has_keypoints'] = bool(
+                        np.any(info['keypoints_visible'] > 0))
+                    matched += 1
+                    break
+        MMLogger.get_current_instance().info(
+            f'visibility overrides {path}: {matched} of {len(entries)} '
+            f'entries matched an instance of {self.ann_file}')
+        if matched < len(entries):
+            MMLogger.get_current_instance().warning(
+                f'{len(entries) - matched} entries of {path} match no '
+                f'instance of {self.ann_file} (image id + box within 2 px)')
 
     def _get_topdown_data_infos(self, instance_list: List[dict]) -> List[dict]:
         """Assign roles, hide unlabelled keypoints, apply pseudo labels."""
@@ -140,10 +219,14 @@ class SemiPoseDataset(BaseCocoStyleDataset):
                                  f'{sorted(names.values())}')
             instances = [i for i in instances if names.get(
                 int(i['category_id'])) in self.category_names]
+        if self.visibility_overrides:
+            self._apply_visibility_overrides(instances)
         labelled_ids = self._labelled_image_ids(instances)
+        labelled_anns = self._labelled_annotation_ids(instances)
         for info in instances:
             labelled = info['has_keypoints'] and (
-                labelled_ids is None or info['img_id'] in labelled_ids)
+                labelled_ids is None or info['img_id'] in labelled_ids) and (
+                labelled_anns is None or int(info['id']) in labelled_anns)
             info['is_labelled'] = labelled
             if not labelled:
                 info['hidden_keypoints'] = info['keypoints'].copy()

@@ -1,4 +1,5 @@
-"""Render one animal image with exact AP-10K keypoints.
+"""Render one animal image with exact AP-10K keypoints (and the 24 joints of
+the AP-10K + AnimalPose + TigDog union, for keypoint-set sources).
 
 The animal is a 2.5D articulated model: body parts are capsules (and an
 ellipsoid torso) in a 3D animal frame (x forward, y up, z to the animal's
@@ -9,7 +10,7 @@ parts, occluded (1) when another part or an occluder covers it, and unlabelled
 (0, at 0,0) outside the image. Drawing uses OpenCV fills and whole-image NumPy
 operations only (no per-pixel Python loops).
 """
-from typing import Dict, List, Tuple
+from typing import Dict, Tuple
 
 import cv2
 import numpy as np
@@ -24,6 +25,12 @@ KEYPOINT_NAMES = ('L_Eye', 'R_Eye', 'Nose', 'Neck', 'Root of tail',
                   'R_F_Paw', 'L_Hip', 'L_Knee', 'L_B_Paw', 'R_Hip', 'R_Knee',
                   'R_B_Paw')
 NUM_KEYPOINTS = len(KEYPOINT_NAMES)
+# joints 17-23 of the 24-joint union (animal_da/datasets/metainfo/
+# animal_union24.py; 0-16 are AP-10K's): placed from the same pose draws, so
+# adding them changes no image and no AP-10K keypoint
+UNION_EXTRA_NAMES = ('L_ear', 'R_ear', 'throat', 'wither', 'chin',
+                     'L_shoulder', 'R_shoulder')
+NUM_UNION_KEYPOINTS = NUM_KEYPOINTS + len(UNION_EXTRA_NAMES)
 
 # part labels in the label map
 TORSO, NECK, HEAD, TAIL = 1, 2, 3, 4
@@ -36,7 +43,10 @@ OCCLUDER = 255
 OWNERS: Tuple[Tuple[int, ...], ...] = (
     (HEAD, ), (HEAD, ), (HEAD, ), (TORSO, NECK), (TORSO, TAIL),
     (TORSO, 5), (5, 6), (6, ), (TORSO, 7), (7, 8), (8, ),
-    (TORSO, 9), (9, 10), (10, ), (TORSO, 11), (11, 12), (12, ))
+    (TORSO, 9), (9, 10), (10, ), (TORSO, 11), (11, 12), (12, ),
+    # union extras: ears, throat, withers, chin, TigDog's shoulders
+    (HEAD, ), (HEAD, ), (HEAD, NECK), (TORSO, NECK), (HEAD, ), (TORSO, 5),
+    (TORSO, 7))
 
 _CIRCLE = np.stack([np.cos(np.linspace(0, 2 * np.pi, 16, endpoint=False)),
                     np.sin(np.linspace(0, 2 * np.pi, 16, endpoint=False))], 1)
@@ -60,12 +70,13 @@ def sample_skeleton(plan: BodyPlan, style: Style,
         rng (np.random.Generator): Random source.
 
     Returns:
-        tuple: ``(keypoints, parts)``: keypoints (17, 3), and parts as
-        ``(label, p0, p1, r0, r1)`` capsules (the torso is label 1 and given
-        by its semi-axes in ``p1``).
+        tuple: ``(keypoints, parts)``: keypoints (24, 3), the 24-joint union
+        (AP-10K's 17 first), and parts as ``(label, p0, p1, r0, r1)``
+        capsules (the torso is label 1 and given by its semi-axes in
+        ``p1``).
     """
     L, H, W = plan.torso_len, plan.torso_height, plan.body_width
-    kp = np.zeros((NUM_KEYPOINTS, 3))
+    kp = np.zeros((NUM_UNION_KEYPOINTS, 3))
     parts = [(TORSO, np.zeros(3), np.array([0.54 * L, 0.5 * H, W + 0.6 *
                                             plan.leg_radius]), 0., 0.)]
     ls = style.limb_scale
@@ -107,6 +118,7 @@ def sample_skeleton(plan: BodyPlan, style: Style,
     for name, z in (('L_Eye', 0.55), ('R_Eye', -0.55)):
         kp[idx[name]] = (head_base + 0.35 * plan.head_len * d +
                          0.45 * r_head * n + np.array([0, 0, z * r_head]))
+    _union_extras(plan, kp, head_base, d, n, phi)
     parts.append((NECK, neck - np.array([0.05 * L, 0.1 * H, 0]), head_base,
                   plan.neck_radius[0], plan.neck_radius[1]))
     parts.append((HEAD, head_base - 0.15 * plan.head_len * d, nose, r_head,
@@ -122,6 +134,32 @@ def sample_skeleton(plan: BodyPlan, style: Style,
     parts.append((TAIL, mid, tip, 0.8 * plan.tail_radius,
                   0.5 * plan.tail_radius))
     return kp, parts
+
+
+def _union_extras(plan: BodyPlan, kp: np.ndarray, head_base: np.ndarray,
+                  d: np.ndarray, n: np.ndarray, phi: float) -> None:
+    """Place the union's extra joints (no random draws: the pose decides).
+
+    Ear bases sit on top of the back of the head, the chin under the jaw,
+    the throat where the neck meets the head from below, the withers on the
+    back above the front legs, and TigDog's shoulder points on the torso
+    side above each front leg's top (AP-10K's shoulder, FreeNet's F_hip).
+    """
+    L, H, W = plan.torso_len, plan.torso_height, plan.body_width
+    r_head = plan.head_radius
+    base = NUM_KEYPOINTS
+    for i, z in ((base, 0.6), (base + 1, -0.6)):  # L_ear, R_ear
+        kp[i] = (head_base - 0.02 * plan.head_len * d + 0.8 * r_head * n +
+                 np.array([0, 0, z * r_head]))
+    down = np.array([np.sin(phi), -np.cos(phi), 0.])  # below the neck axis
+    kp[base + 2] = head_base + 0.85 * plan.neck_radius[1] * down  # throat
+    x = 0.3 * L  # withers: the torso's top above the front legs
+    kp[base + 3] = (x, 0.95 * 0.5 * H * np.sqrt(1 - (x / (0.54 * L)) ** 2),
+                    0.)
+    r_mid = r_head * (0.5 + 0.5 * plan.snout_ratio)
+    kp[base + 4] = head_base + 0.6 * plan.head_len * d - 0.85 * r_mid * n
+    for i, z in ((base + 5, W), (base + 6, -W)):  # L/R TigDog shoulder
+        kp[i] = (0.33 * L, 0.18 * H, z)
 
 
 class _View:
@@ -300,8 +338,9 @@ def render_sample(plan: BodyPlan, style: Style, rng: np.random.Generator,
 
     Returns:
         dict: ``image`` (H, W, 3) uint8 RGB, ``keypoints`` (17, 3) with COCO
-        visibility, ``bbox`` xywh, ``area``, ``labels`` (H, W) part-label map
-        and ``jpeg_quality``.
+        visibility, ``union_keypoints`` (24, 3) the same for the 24-joint
+        union, ``bbox`` xywh, ``area``, ``labels`` (H, W) part-label map and
+        ``jpeg_quality``.
     """
     for _ in range(max_tries):
         out = _render_once(plan, style, rng, size)
@@ -376,7 +415,7 @@ def _render_once(plan: BodyPlan, style: Style, rng: np.random.Generator,
     _, depth = view.rotate(kp3d)
     head_depth = view.rotate(parts[-3][1][None])[1][0]
     eye_r = max(1., 0.22 * plan.head_radius * view.scale)
-    eye_seen = np.zeros(NUM_KEYPOINTS, bool)
+    eye_seen = np.zeros(NUM_UNION_KEYPOINTS, bool)
     for i in (0, 1):
         eye_seen[i] = depth[i] >= head_depth - 0.05 * plan.head_radius
         if eye_seen[i]:
@@ -403,13 +442,16 @@ def _render_once(plan: BodyPlan, style: Style, rng: np.random.Generator,
         img = img + rng.normal(0, noise, img.shape).astype(np.float32)
     image = np.clip(img, 0, 255).astype(np.uint8)
 
+    # ears: like the eyes, seen only on the camera's side of the head
+    for i in (NUM_KEYPOINTS, NUM_KEYPOINTS + 1):
+        eye_seen[i] = depth[i] >= head_depth - 0.05 * plan.head_radius
     # keypoints with visibility from the label map
-    keypoints = np.zeros((NUM_KEYPOINTS, 3), np.float32)
+    keypoints = np.zeros((NUM_UNION_KEYPOINTS, 3), np.float32)
     for i, (x, y) in enumerate(kp2d):
         if not (0 <= x < size and 0 <= y < size):
             continue
         owner = labels[int(y), int(x)] in OWNERS[i]
-        if i < 2:
+        if i in (0, 1, NUM_KEYPOINTS, NUM_KEYPOINTS + 1):
             owner = owner and eye_seen[i]
         keypoints[i] = (x, y, 2 if owner else 1)
     if len(xs):
@@ -418,7 +460,8 @@ def _render_once(plan: BodyPlan, style: Style, rng: np.random.Generator,
     else:
         bbox = [0., 0., 0., 0.]
     return dict(
-        image=image, keypoints=keypoints, bbox=bbox, area=float(len(xs)),
+        image=image, keypoints=keypoints[:NUM_KEYPOINTS],
+        union_keypoints=keypoints, bbox=bbox, area=float(len(xs)),
         labels=labels,
         jpeg_quality=int(rng.integers(style.jpeg_quality[0],
                                       style.jpeg_quality[1] + 1)))

@@ -2,7 +2,9 @@
 
 Layout of a dataset folder ``OUT``::
 
-    OUT/annotations/{split}.json     COCO keypoints (AP-10K's 17 keypoints)
+    OUT/annotations/{split}.json     COCO keypoints (AP-10K's 17 keypoints;
+                                     in the ``keypoint_sets`` layout each
+                                     split in its own keypoint set)
     OUT/images/{split}/{index}.jpg
     OUT/meta.json                    generation parameters (written last)
 
@@ -20,6 +22,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from ..keypoint_sets import (SOURCES, UNIONS, keypoint_names,
+                             mmpose_metainfo_file, union_mapping)
 from .render import KEYPOINT_NAMES, render_sample
 from .species import get_species
 from .styles import get_style
@@ -32,30 +36,61 @@ SPLITS: Dict[str, Tuple[str, float]] = {
     'target_val': ('target', 0.25),
     'target_test': ('target', 0.25),
 }
+#: the ``keypoint_sets`` layout (FreeNet's setting, METHODS.md 3.3): source
+#: datasets that each annotate a different subset of the 24-joint union, in
+#: their own native order and file format (an AP-10K file read by mmpose's
+#: ``AP10KDataset``, an AnimalPose file in mmpose's AnimalPose order read by
+#: ``AnimalPoseDataset``, a TigDog file with 19 joints read by our
+#: ``TigDogDataset``), plus val and test splits annotated on all 24.
+#: split -> (domain, fraction of ``num_images``, keypoint set, species)
+KEYPOINT_SET_SPLITS: Dict[str, Tuple[str, float, str, Optional[tuple]]] = {
+    'ap10k_train': ('target', 1.0, 'ap10k', None),
+    'animalpose_train': ('target', 1.0, 'animalpose',
+                         ('dog', 'horse', 'tiger', 'antelope')),
+    'tigdog_train': ('target', 1.0, 'tigdog', ('horse', 'tiger')),
+    'union_val': ('target', 0.25, 'animal_union24', None),
+    'union_test': ('target', 0.25, 'animal_union24', None),
+}
+#: layout -> its splits; split seeds are offset per layout so no image
+#: repeats another layout's
+LAYOUTS = {'domains': SPLITS, 'keypoint_sets': KEYPOINT_SET_SPLITS}
+_LAYOUT_SEED_OFFSET = {'domains': 0, 'keypoint_sets': 100}
 GENERATOR_VERSION = 2
 
 
 def ap10k_metainfo() -> dict:
     """AP-10K names, skeleton and flip pairs from mmpose's own metainfo."""
-    import mmpose
     from mmpose.datasets.datasets.utils import parse_pose_metainfo
-    return parse_pose_metainfo(dict(from_file=osp.join(
-        osp.dirname(mmpose.__file__), '.mim', 'configs', '_base_',
-        'datasets', 'ap10k.py')))
+    return parse_pose_metainfo(dict(from_file=mmpose_metainfo_file('ap10k')))
 
 
-def coco_categories(species: Optional[Sequence[str]] = None) -> List[dict]:
-    """COCO ``categories`` entries, one per species, with AP-10K keypoints.
+def _split_spec(layout: str, split: str) -> Tuple[str, float, str,
+                                                  Optional[tuple]]:
+    """(domain, fraction, keypoint set, species) of a split."""
+    spec = LAYOUTS[layout][split]
+    return spec if len(spec) == 4 else (spec[0], spec[1], 'ap10k', None)
+
+
+def coco_categories(species: Optional[Sequence[str]] = None,
+                    keypoint_set: str = 'ap10k') -> List[dict]:
+    """COCO ``categories`` entries, one per species.
 
     Args:
         species (Sequence[str], optional): Species names (default: all).
+        keypoint_set (str): ``ap10k`` (AP-10K's keypoints, mmpose's order),
+            another source of :mod:`animal_da.datasets.keypoint_sets`
+            (``animalpose``, ``tigdog``) or a union (``animal_union24``).
 
     Returns:
         list[dict]: Categories with ``keypoints`` and 1-based ``skeleton``.
     """
-    meta = ap10k_metainfo()
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    if keypoint_set == 'ap10k':
+        meta = ap10k_metainfo()
+    else:
+        meta = parse_pose_metainfo(dict(from_file=_set_file(keypoint_set)))
     names = [meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])]
-    if tuple(names) != KEYPOINT_NAMES:
+    if keypoint_set == 'ap10k' and tuple(names) != KEYPOINT_NAMES:
         raise RuntimeError('mmpose AP-10K keypoint names changed: '
                            f'{names} != {KEYPOINT_NAMES}')
     skeleton = [[int(a) + 1, int(b) + 1] for a, b in meta['skeleton_links']]
@@ -65,13 +100,41 @@ def coco_categories(species: Optional[Sequence[str]] = None) -> List[dict]:
     ]
 
 
+def _set_file(keypoint_set: str) -> str:
+    if keypoint_set in UNIONS:
+        return UNIONS[keypoint_set]
+    if keypoint_set in SOURCES:
+        return SOURCES[keypoint_set][0]
+    raise ValueError(f'unknown keypoint set {keypoint_set!r}; choose from '
+                     f'{sorted(SOURCES) + sorted(UNIONS)}')
+
+
+def _union_index(keypoint_set: str) -> Optional[np.ndarray]:
+    """Per native joint of a keypoint set, its index in the generator's
+    24-joint union (None: AP-10K's classic output)."""
+    if keypoint_set == 'ap10k':
+        return None
+    if keypoint_set == 'animal_union24':
+        return np.arange(len(keypoint_names(UNIONS[keypoint_set])))
+    mapping = dict(union_mapping(keypoint_set, 'animal_union24'))
+    n = len(keypoint_names(SOURCES[keypoint_set][0]))
+    if sorted(mapping) != list(range(n)):
+        raise ValueError(f'{keypoint_set} has joints outside the 24-joint '
+                         'union; the generator cannot render them')
+    return np.array([mapping[i] for i in range(n)])
+
+
 def _render_task(task: tuple) -> Tuple[dict, dict]:
     """Render and save one image; runs in a worker process."""
-    (root, split, split_idx, index, seed, size, species, style_name) = task
+    (root, split, split_idx, index, seed, size, species, style_name,
+     keypoint_set) = task
     rng = np.random.default_rng([seed, split_idx, index])
     plans = get_species(species)
     plan = plans[index % len(plans)]
     out = render_sample(plan, get_style(style_name), rng, size)
+    union_index = _union_index(keypoint_set)
+    if union_index is not None:
+        out['keypoints'] = out['union_keypoints'][union_index]
     file_name = f'{split}/{index:06d}.jpg'
     ok, buf = cv2.imencode(
         '.jpg', cv2.cvtColor(out['image'], cv2.COLOR_RGB2BGR),
@@ -117,8 +180,11 @@ def generate_dataset(out_dir: str,
                      target_style: str = 'real',
                      nproc: int = 1,
                      overwrite: bool = False,
-                     show_progress: bool = True) -> dict:
-    """Generate a two-domain animal dataset.
+                     show_progress: bool = True,
+                     layout: str = 'domains') -> dict:
+    """Generate a two-domain animal dataset (or, with
+    ``layout='keypoint_sets'``, source datasets with different keypoint
+    sets).
 
     Args:
         out_dir (str): Dataset folder to create.
@@ -128,12 +194,15 @@ def generate_dataset(out_dir: str,
         img_size (int): Image side in pixels.
         species (Sequence[str], optional): Species to draw (default: all).
         splits (Sequence[str], optional): Splits to write (default: all of
-            :data:`SPLITS`).
+            the layout's, :data:`SPLITS` or :data:`KEYPOINT_SET_SPLITS`).
         source_style (str): Style of ``source_*`` splits.
         target_style (str): Style of ``target_*`` splits.
         nproc (int): Worker processes.
         overwrite (bool): Replace an existing ``out_dir``.
         show_progress (bool): Show a progress bar.
+        layout (str): ``domains`` (the two-domain splits, AP-10K keypoints)
+            or ``keypoint_sets`` (:data:`KEYPOINT_SET_SPLITS`). A split's
+            species list applies unless ``species`` is given.
 
     Returns:
         dict: The generation parameters and per-split image counts (also in
@@ -144,14 +213,17 @@ def generate_dataset(out_dir: str,
         raise ValueError(f'num_images must be positive, got {num_images}')
     if img_size < 32:
         raise ValueError(f'img_size must be at least 32, got {img_size}')
-    splits = list(SPLITS) if splits is None else list(splits)
-    unknown = [s for s in splits if s not in SPLITS]
+    if layout not in LAYOUTS:
+        raise ValueError(f'unknown layout {layout!r}; choose from '
+                         f'{sorted(LAYOUTS)}')
+    layout_splits = LAYOUTS[layout]
+    splits = list(layout_splits) if splits is None else list(splits)
+    unknown = [s for s in splits if s not in layout_splits]
     if unknown or not splits:
         raise ValueError(f'unknown splits {unknown or splits}; choose from '
-                         f'{list(SPLITS)}')
+                         f'{list(layout_splits)}')
     styles = {'source': get_style(source_style).name,
               'target': get_style(target_style).name}
-    categories = coco_categories(species)
     out_dir = _check_out_dir(out_dir, overwrite)
     tmp = tempfile.mkdtemp(prefix=f'.{osp.basename(out_dir)}.tmp-',
                            dir=osp.dirname(out_dir))
@@ -159,14 +231,16 @@ def generate_dataset(out_dir: str,
         counts = {}
         os.makedirs(osp.join(tmp, 'annotations'))
         for split in splits:
-            domain, frac = SPLITS[split]
+            domain, frac, kp_set, split_species = _split_spec(layout, split)
+            split_species = list(species or split_species or []) or None
             n = max(1, int(round(num_images * frac)))
             counts[split] = n
             os.makedirs(osp.join(tmp, 'images', split))
-            split_idx = list(SPLITS).index(split)
+            split_idx = list(layout_splits).index(split) + \
+                _LAYOUT_SEED_OFFSET[layout]
             tasks = [(tmp, split, split_idx, i, seed, img_size,
-                      None if species is None else list(species),
-                      styles[domain]) for i in range(n)]
+                      split_species, styles[domain], kp_set)
+                     for i in range(n)]
             if nproc > 1 and n > 1:
                 results = track_parallel_progress(
                     _render_task, tasks, nproc, chunksize=16,
@@ -182,7 +256,7 @@ def generate_dataset(out_dir: str,
                           version=GENERATOR_VERSION),
                 images=[r[0] for r in results],
                 annotations=[r[1] for r in results],
-                categories=categories)
+                categories=coco_categories(split_species, kp_set))
             with open(osp.join(tmp, 'annotations', f'{split}.json'), 'w') as f:
                 json.dump(coco, f, separators=(',', ':'))
         meta = dict(version=GENERATOR_VERSION, num_images=int(num_images),
@@ -191,6 +265,8 @@ def generate_dataset(out_dir: str,
                     source_style=styles['source'],
                     target_style=styles['target'], splits=counts,
                     style_params=_style_params(styles))
+        if layout != 'domains':  # the domains layout's meta stays as it was
+            meta['layout'] = layout
         with open(osp.join(tmp, 'meta.json'), 'w') as f:
             json.dump(meta, f, indent=2, sort_keys=True)
         if osp.exists(out_dir):
@@ -252,8 +328,10 @@ def ensure_dataset(out_dir: str, num_images: int, seed: int = 0,
                     kwargs['species']))
     want['style_params'] = _style_params(
         dict(source=want['source_style'], target=want['target_style']))
+    layout = kwargs.get('layout', 'domains')
+    want['layout'] = None if layout == 'domains' else layout
     if meta is not None and all(meta.get(k) == v for k, v in want.items()):
-        wanted_splits = kwargs.get('splits') or list(SPLITS)
+        wanted_splits = kwargs.get('splits') or list(LAYOUTS[layout])
         if all(s in meta['splits'] for s in wanted_splits):
             return meta
     return generate_dataset(out_dir, num_images, seed=seed, overwrite=True,

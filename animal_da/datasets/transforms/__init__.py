@@ -4,12 +4,13 @@ from .keypoint_states import (PopKeypointStates, SetKeypointStates,
                               UnionKeypointConverter)
 from .occlusion import PasteOccluders
 from .photometric import (BrightnessContrast, GreyCutout, NoiseBlurContrast,
-                          RandAugmentPose)
+                          RandAugmentPose, RandWeakAugment)
 from .view_geometry import (VIEW_META_KEYS, RandomCropShear,
                             RecordViewGeometry, SafeRandomHalfBody)
 
 __all__ = [
     'BrightnessContrast', 'GreyCutout', 'NoiseBlurContrast', 'RandAugmentPose',
+    'RandWeakAugment',
     'RandomCropShear', 'RecordViewGeometry', 'SafeRandomHalfBody',
     'VIEW_META_KEYS', 'SetDomainLabel', 'PasteOccluders', 'SetKeypointStates',
     'UnionKeypointConverter', 'PopKeypointStates'

@@ -1,10 +1,12 @@
-"""ScarceNet's strong photometric augmentation (METHODS.md 2.6)."""
+"""Photometric augmentation: ScarceNet's strong view (METHODS.md 2.6),
+FreeNet's weak view (3.3), UDA-Animal-Pose's stage-1 chain and target jitter
+(1.3, 1.6)."""
 from typing import Dict
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpose.registry import TRANSFORMS
-from PIL import Image, ImageEnhance, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 
 def _enhance(kind):
@@ -52,6 +54,84 @@ class RandAugmentPose(BaseTransform):
         for name in np.random.choice(self.ops, self.n):
             if np.random.rand() < self.prob:
                 img = _POOL[name](img, np.random.randint(1, self.m))
+        results['img'] = np.ascontiguousarray(np.asarray(img)[..., ::-1])
+        return results
+
+
+@TRANSFORMS.register_module()
+class RandWeakAugment(BaseTransform):
+    """FreeNet's ``RandWeakAugment(n=2, m=10)`` (METHODS.md 3.3), the aug
+    view of its pixel-aligned ori/aug pair: photometric only, so ori and aug
+    share keypoints and targets.
+
+    Draws ``n`` ops with replacement from AutoContrast, Brightness, Color,
+    Contrast, Equalize, Identity, Posterize, Sharpness, Solarize, CutoutMore
+    and Blur; each is applied with probability ``p ~ U(0.2, 0.8)``, always
+    at magnitude ``m`` (out of 10). At ``m = 10``: enhance factor 0.95,
+    CutoutMore 1-5 grey (128) squares of side 5 % of the crop, Blur a PIL
+    Gaussian of radius ``blur_radius``.
+
+    Args:
+        n (int): Ops per image.
+        m (int): Magnitude (0-10).
+        solarize_inverts (bool): FreeNet's effective Solarize [True: the
+            threshold ``255 - 256 m / 10`` is -1 at m = 10, so the whole
+            image is inverted]; False uses threshold 128.
+        posterize_noop (bool): FreeNet's effective Posterize [True: ``8 -
+            round(0.4 m) + 4`` bits = 8 at m = 10, a no-op]; False keeps 4
+            bits.
+        blur_radius (float): PIL blur radius [3 at 256 px; scale it with
+            the input].
+    """
+    OPS = ('AutoContrast', 'Brightness', 'Color', 'Contrast', 'Equalize',
+           'Identity', 'Posterize', 'Sharpness', 'Solarize', 'CutoutMore',
+           'Blur')
+
+    def __init__(self, n: int = 2, m: int = 10, solarize_inverts: bool = True,
+                 posterize_noop: bool = True, blur_radius: float = 3.0):
+        if not 0 <= m <= 10:
+            raise ValueError(f'magnitude m must be in [0, 10], got {m}')
+        self.n, self.m = int(n), m
+        self.solarize_inverts = solarize_inverts
+        self.posterize_noop = posterize_noop
+        self.blur_radius = blur_radius
+
+    def _op(self, name: str, img: Image.Image) -> Image.Image:
+        m = self.m
+        if name in ('Brightness', 'Color', 'Contrast', 'Sharpness'):
+            return getattr(ImageEnhance, name)(img).enhance(
+                0.9 * m / 10 + 0.05)
+        if name == 'AutoContrast':
+            return ImageOps.autocontrast(img)
+        if name == 'Equalize':
+            return ImageOps.equalize(img)
+        if name == 'Posterize':
+            bits = 8 - int(round(0.4 * m)) + 4 if self.posterize_noop else 4
+            return ImageOps.posterize(img, min(8, bits))
+        if name == 'Solarize':
+            thr = 255 - int(25.6 * m) if self.solarize_inverts else 128
+            return ImageOps.invert(img) if thr < 0 else ImageOps.solarize(
+                img, thr)
+        if name == 'CutoutMore' and m > 0:
+            w, h = img.size
+            side = int(0.05 * m / 10 * min(w, h))
+            img = img.copy()
+            draw = ImageDraw.Draw(img)
+            for _ in range(np.random.randint(1, 6)):
+                x0 = int(max(0, np.random.uniform(0, w) - side / 2))
+                y0 = int(max(0, np.random.uniform(0, h) - side / 2))
+                draw.rectangle((x0, y0, min(w, x0 + side), min(h, y0 + side)),
+                               (128, 128, 128))
+            return img
+        if name == 'Blur' and m > 0:
+            return img.filter(ImageFilter.GaussianBlur(self.blur_radius))
+        return img  # Identity (and the m = 0 no-ops)
+
+    def transform(self, results: Dict) -> Dict:
+        img = Image.fromarray(results['img'][..., ::-1])  # BGR -> RGB
+        for name in np.random.choice(self.OPS, self.n):
+            if np.random.rand() <= np.random.uniform(0.2, 0.8):
+                img = self._op(name, img)
         results['img'] = np.ascontiguousarray(np.asarray(img)[..., ::-1])
         return results
 

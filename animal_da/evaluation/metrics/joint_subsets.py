@@ -100,6 +100,11 @@ class JointSubsetMetric(BaseMetric):
             ``PCKAccuracy``, ``CropPCKAccuracy``.
         sources (Sequence[str], optional): With a union name, the merged
             sources (default: all of the union's).
+        subset_keys (Sequence[str], optional): The wrapped metrics' keys
+            reported for subsets other than ``all`` (default: ``coco/AP``,
+            ``PCK`` and ``crop/PCK``; None with ``all_keys=True``: every
+            key). ``all`` reports every key.
+        all_keys (bool): Report every key of every subset.
         collect_device (str): As for mmengine metrics.
         prefix (str, optional): Unused beyond mmengine's convention (each
             key carries its subset name).
@@ -109,6 +114,8 @@ class JointSubsetMetric(BaseMetric):
     def __init__(self, subsets: Union[str, Dict[str, Sequence[int]]],
                  metrics: List[dict],
                  sources: Optional[Sequence[str]] = None,
+                 subset_keys: Sequence[str] = ('coco/AP', 'PCK', 'crop/PCK'),
+                 all_keys: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -117,6 +124,7 @@ class JointSubsetMetric(BaseMetric):
         if not subsets:
             raise ValueError('JointSubsetMetric needs at least one subset')
         self.subsets = {k: [int(j) for j in v] for k, v in subsets.items()}
+        self.subset_keys = None if all_keys else set(subset_keys)
         empty = [k for k, v in self.subsets.items() if not v]
         if empty:
             raise ValueError(f'joint subsets {empty} are empty')
@@ -174,5 +182,7 @@ class JointSubsetMetric(BaseMetric):
         for name, metrics in self.metrics.items():
             for metric in metrics:
                 for key, val in metric.evaluate(size).items():
-                    out[f'{name}/{key}'] = val
+                    if name == 'all' or self.subset_keys is None or \
+                            key in self.subset_keys:
+                        out[f'{name}/{key}'] = val
         return out

@@ -1,0 +1,328 @@
+"""FreeNet: part-quantile masks and their schedule, the feedback band and
+sign, the weak augmentation, the generated keypoint-set sources, the demo
+workflow and a 2-process run of the two-optimiser step."""
+import hashlib
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmpose.registry import DATASETS, MODELS, TRANSFORMS
+
+from animal_da.apis.workflow import Workflow, run_workflow
+from animal_da.datasets.keypoint_sets import (PART_GROUPS, SOURCES,
+                                              keypoint_names, union_mapping)
+from animal_da.engine.hooks.schedules import CURVES
+from animal_da.pseudo_labels import (ConfidenceBandFilter, GroupQuantileFilter,
+                                     decode_argmax, render_gaussian)
+
+from conftest import REPO
+from dist_utils import differing_params, dist_train, probe_config
+
+FREENET = osp.join(
+    REPO, 'configs/freenet/freenet_res18_synanimal-union-10pct_96x96_demo.py')
+NAIVE = osp.join(REPO, 'configs/freenet/'
+                 'td-hm_res18_synanimal-union-naive-10pct_96x96_demo.py')
+WORKFLOW = osp.join(REPO, 'configs/freenet/'
+                    'freenet_res18_synanimal-union-10pct_96x96_demo_workflow'
+                    '.py')
+
+
+def test_group_quantile_masks_on_hand_made_confidences():
+    filt = GroupQuantileFilter(dict(a=[0, 1], b=[2]), floor=0.2)
+    conf = torch.tensor([[0.9, 0.5, 0.15],
+                         [0.7, 0.3, 0.6]])
+    # group a sorted: .9 .7 .5 .3 (N=4); ratio .5 -> index 2 -> tau .5
+    # group b sorted: .6 .15 (N=2); ratio 1 -> index min(2, 1) -> .15,
+    # raised to the floor .2
+    thr = filt.thresholds(conf, dict(a=0.5, b=1.0))
+    assert thr == pytest.approx(dict(a=0.5, b=0.2))
+    mask = filt(conf, dict(a=0.5, b=1.0))
+    assert mask.tolist() == [[True, True, False], [True, False, True]]
+    # ratio 1 keeps everything above the floor
+    assert filt(conf, dict(a=1.0, b=1.0))[:, :2].all()
+    with pytest.raises(KeyError, match='keep ratio'):
+        filt(conf, dict(a=1.0))
+
+
+def test_keep_ratio_schedule_is_freenets_cosine():
+    """rho(t) = clip((1 + cos(pi min(t, D) / D)) / 2, r, 1), here by
+    training progress (D = 0.2 of training)."""
+    curve = CURVES.build(dict(type='CosineRampDown', length=0.2, min=0.5))
+    for t in (0., 0.03, 0.05, 0.1, 0.19, 0.2, 0.7):
+        want = min(max(0.5 * (1 + np.cos(np.pi * min(t, 0.2) / 0.2)), 0.5),
+                   1.)
+        assert curve(t) == pytest.approx(want)
+    assert curve(0.) == 1. and curve(0.5) == 0.5
+    ramp = CURVES.build(dict(type='LinearRamp', begin=0.1, end=0.1333,
+                             start_value=0., end_value=2.0))
+    assert ramp(0.05) == 0. and ramp(0.2) == 2.0
+    assert 0 < ramp(0.12) < 2.0
+
+
+def test_confidence_band_takes_both_networks_quantiles():
+    conf_t = torch.arange(10, dtype=torch.float32).view(2, 5) / 10
+    conf_s = torch.full((2, 5), 0.45)
+    band = ConfidenceBandFilter(hi_q=0.2, lo_q=0.8)(conf_t, conf_s)
+    # teacher sorted desc: .9 .8 ... .0 -> [2] = .7, [8] = .1; student .45
+    # hi = max(.7, .45) = .7, lo = min(.1, .45) = .1
+    want = (conf_t >= 0.1 - 1e-6) & (conf_t <= 0.7 + 1e-6)
+    assert band.tolist() == want.tolist()
+
+
+def _tiny_freenet(**train_cfg):
+    cfg = Config.fromfile(FREENET)
+    cfg.model.pose_estimator.head.deconv_out_channels = (16, 16, 16)
+    cfg.model.pop('init_cfg')
+    cfg.model.semi_train_cfg.update(train_cfg)
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmpose')
+    return MODELS.build(cfg.model)
+
+
+def test_feedback_sign_pushes_teacher_to_its_own_argmax():
+    """h > 0 (the student's labelled loss dropped): a teacher step on the
+    feedback term sharpens the teacher's heatmaps towards hard Gaussians at
+    its own argmax; h < 0 pushes them away."""
+    torch.manual_seed(0)
+    est = _tiny_freenet()
+    x = torch.randn(4, 3, 96, 96)
+    band = torch.ones(4, 24, dtype=torch.bool)
+
+    def own_argmax_error(net):
+        with torch.no_grad():
+            heat = net(x, None, mode='tensor')
+        loc, _ = decode_argmax(heat)
+        target, _ = render_gaussian(loc, band.float(), est.sigma,
+                                    est.heatmap_size, mode='untruncated')
+        return float(((heat - target)**2).mean())
+
+    results = {}
+    for h in (1.0, -1.0):
+        net = _tiny_freenet().teacher
+        net.load_state_dict(est.teacher.state_dict())
+        before = own_argmax_error(net)
+        opt = torch.optim.SGD(net.parameters(), lr=1e-3)
+        heat = net(x, None, mode='tensor')
+        est.feedback_loss(heat, torch.tensor(h), band).backward()
+        opt.step()
+        results[h] = own_argmax_error(net) - before
+    assert results[1.0] < 0 < results[-1.0]
+
+
+def test_feedback_reward_is_old_minus_new():
+    torch.manual_seed(0)
+    for sign, expect in (('old_minus_new', 1.), ('new_minus_old', -1.)):
+        est = _tiny_freenet(feedback_sign=sign)
+        x = torch.randn(4, 3, 96, 96)
+        from animal_da.models.estimators.freenet import Batch, Views
+        target = torch.zeros(4, 24, 24, 24)
+        batch = Batch(x, x, torch.tensor([True, True, False, False]),
+                      target, torch.ones(4, 24))
+        est.student.eval()  # the re-run sees the same network
+        with torch.no_grad():
+            heat = est.student(x, None, mode='tensor')
+        views = Views(heat, heat, heat)
+        _, conf = decode_argmax(heat[2:])
+        after = est.lw(heat[:2], target[:2], torch.ones(2, 24))
+        h, band = est.feedback(views, batch, (None, None, conf),
+                               after + 1.0)
+        assert float(h) == pytest.approx(expect, abs=1e-4)
+        assert band.shape == (2, 24)
+
+
+def test_rand_weak_augment_quirks_and_pixel_alignment():
+    img = np.random.default_rng(0).integers(0, 255, (32, 32, 3), np.uint8)
+    aug = TRANSFORMS.build(dict(type='RandWeakAugment'))
+    from PIL import Image
+    pil = Image.fromarray(img)
+    inv = np.asarray(aug._op('Solarize', pil))
+    np.testing.assert_array_equal(inv, 255 - img)  # m = 10: an inversion
+    np.testing.assert_array_equal(np.asarray(aug._op('Posterize', pil)), img)
+    plain = TRANSFORMS.build(dict(type='RandWeakAugment',
+                                  solarize_inverts=False,
+                                  posterize_noop=False))
+    assert not np.array_equal(np.asarray(plain._op('Posterize', pil)), img)
+    # photometric only: keypoints and everything but the image untouched
+    kps = np.array([[[3., 4.]]])
+    res = aug(dict(img=img.copy(), keypoints=kps.copy()))
+    assert res['img'].shape == img.shape
+    np.testing.assert_array_equal(res['keypoints'], kps)
+
+
+def test_union_sources_load_in_their_own_datasets(tiny_union_data):
+    """The generated sources read with mmpose's AP10KDataset and
+    AnimalPoseDataset and our TigDogDataset, each in its native order; the
+    same joint agrees across files through the union mapping."""
+    loaded = {}
+    for typ, split, extra in [
+            ('AP10KDataset', 'ap10k_train', {}),
+            ('AnimalPoseDataset', 'animalpose_train', {}),
+            ('TigDogDataset', 'tigdog_train',
+             dict(metainfo=dict(from_file=SOURCES['tigdog'][0])))]:
+        ds = DATASETS.build(dict(type=typ, data_root=tiny_union_data,
+                                 ann_file=f'annotations/{split}.json',
+                                 data_prefix=dict(img='images/'),
+                                 pipeline=[], **extra))
+        loaded[split.split('_')[0]] = ds
+    assert loaded['ap10k'].metainfo['num_keypoints'] == 17
+    assert loaded['animalpose'].metainfo['num_keypoints'] == 20
+    assert loaded['tigdog'].metainfo['num_keypoints'] == 19
+    # the union test split has all 24 joints
+    test = DATASETS.build(dict(type='SemiPoseDataset',
+                               keypoint_set='animal_union24',
+                               data_root=tiny_union_data,
+                               ann_file='annotations/union_test.json',
+                               data_prefix=dict(img='images/'),
+                               pipeline=[]))
+    assert test[0]['keypoints'].shape == (1, 24, 2)
+    # every source file's joint names are its own metainfo's
+    for name, ds in loaded.items():
+        with open(ds.ann_file) as f:
+            cats = json.load(f)['categories']
+        assert tuple(cats[0]['keypoints']) == keypoint_names(
+            SOURCES[name][0])
+        assert len(union_mapping(name, 'animal_union24')) == len(
+            cats[0]['keypoints'])
+
+
+def test_union_generation_is_reproducible_and_domains_unchanged(tmp_path):
+    from animal_da.datasets.synthetic import generate_dataset
+    a, b = str(tmp_path / 'a'), str(tmp_path / 'b')
+    for root in (a, b):
+        generate_dataset(root, 4, seed=1, img_size=64, show_progress=False,
+                         layout='keypoint_sets', splits=['tigdog_train'])
+    for rel in ('annotations/tigdog_train.json',
+                'images/tigdog_train/000003.jpg'):
+        with open(osp.join(a, rel), 'rb') as fa, \
+                open(osp.join(b, rel), 'rb') as fb:
+            assert fa.read() == fb.read()
+    # the two-domain layout's annotations are byte for byte those written
+    # before the union joints existed (the same pose draws)
+    c = str(tmp_path / 'c')
+    generate_dataset(c, 6, seed=3, img_size=64, show_progress=False,
+                     splits=['target_train'])
+    with open(osp.join(c, 'annotations', 'target_train.json'), 'rb') as f:
+        assert hashlib.md5(f.read()).hexdigest() == \
+            '90be3c8639209a186c690e5befc68db4'
+
+
+def test_labelled_ratio_and_visibility_overrides(tiny_union_data, tmp_path):
+    common = dict(type='SemiPoseDataset', keypoint_set='ap10k',
+                  data_root=tiny_union_data,
+                  ann_file='annotations/ap10k_train.json',
+                  data_prefix=dict(img='images/'), pipeline=[])
+    a = DATASETS.build(dict(common, labelled=dict(ratio=0.25, seed=2)))
+    b = DATASETS.build(dict(common, labelled=dict(ratio=0.25, seed=2)))
+    c = DATASETS.build(dict(common, labelled=dict(ratio=0.25, seed=3)))
+
+    def ids(ds):
+        return {ds[i]['id'] for i in range(len(ds)) if ds[i]['is_labelled']}
+    assert len(ids(a)) == 4 and ids(a) == ids(b) and ids(a) != ids(c)
+    # FreeNet's missing-keypoint files: image id + box within 2 px
+    with open(osp.join(tiny_union_data, common['ann_file'])) as f:
+        ann = json.load(f)['annotations'][0]
+    vis = [1] * 17
+    vis[5:11] = [0] * 6  # drop the front legs
+    path = str(tmp_path / 'missing.json')
+    with open(path, 'w') as f:
+        json.dump([dict(image_id=ann['image_id'], vis=vis,
+                        box=[v + 1.5 for v in ann['bbox']])], f)
+    d = DATASETS.build(dict(common, visibility_overrides=path))
+    inst = [d[i] for i in range(len(d)) if d[i]['id'] == ann['id']][0]
+    assert inst['keypoints_visible'][0, 5:11].sum() == 0
+    orig = np.asarray(ann['keypoints']).reshape(-1, 3)[:, 2] > 0
+    np.testing.assert_array_equal(inst['keypoints_visible'][0, :5] > 0,
+                                  orig[:5])
+
+
+def test_labelled_unlabelled_sampler_ratio(monkeypatch):
+    from animal_da.datasets import samplers
+
+    class Data:
+        infos = [dict(is_labelled=i < 10) for i in range(80)]
+
+        def __len__(self):
+            return len(self.infos)
+
+        def get_data_info(self, i):
+            return self.infos[i]
+    monkeypatch.setattr(samplers, 'get_dist_info', lambda: (0, 1))
+    s = samplers.DomainBalancedSampler(Data(), domain_key='is_labelled',
+                                       ratio=(7, 1), seed=0)
+    idx = list(s)
+    assert len(idx) == len(s) == 80
+    for start in range(0, len(idx), 8):
+        chunk = idx[start:start + 8]
+        assert sum(i < 10 for i in chunk) == 1  # 7 unlabelled + 1 labelled
+
+
+def _tiny_stage(extra=None):
+    opts = {'train_dataloader.batch_size': 8,
+            'default_hooks.logger.interval': 1}
+    for split in ('train', 'val', 'test'):
+        opts[f'{split}_dataloader.num_workers'] = 0
+        opts[f'{split}_dataloader.persistent_workers'] = False
+    opts.update(extra or {})
+    return opts
+
+
+def test_freenet_demo_workflow_trains_and_evaluates(tiny_union_data,
+                                                    tmp_path):
+    """The demo workflow, each train stage a few iterations: naive merge
+    -> export -> FreeNet (both networks step) -> evaluations with all,
+    shared and exclusive joints, student and teacher."""
+    wf = Workflow(WORKFLOW, str(tmp_path / 'w'))
+    stages = {}
+    for name, st in wf.stages.items():
+        st = dict(st)
+        if 'config' in st:
+            st['config'] = wf._config_path(name, st['config'])
+        if st['kind'] == 'train':
+            head = ('model.pose_estimator.head' if 'freenet' in name else
+                    'model.head')
+            st.update(epochs=1, cfg_options=_tiny_stage(
+                {f'{head}.deconv_out_channels': [16, 16, 16]}))
+        if st['kind'] == 'evaluate':
+            st['cfg_options'] = _tiny_stage(
+                {'model.pose_estimator.head.deconv_out_channels'
+                 if 'freenet' in name else 'model.head.deconv_out_channels':
+                 [16, 16, 16]})
+        stages[name] = st
+    cfg = Config(dict(data_root=tiny_union_data, seed=0,
+                      selection_metric='all/coco/AP', stages=stages))
+    summary = run_workflow(cfg, str(tmp_path / 'w'))
+    rows = {(r['method'], r.get('predict_on')): r for r in summary['rows']}
+    assert ('freenet', 'student') in rows and ('freenet', 'teacher') in rows
+    row = rows[('freenet', 'student')]
+    for key in ('ap', 'ap_shared', 'ap_exclusive', 'pck_bbox_only_tigdog',
+                'pck_paper_animalpose'):
+        assert len(row[key]['per_seed']) == 1
+    log = open(next(iter(__import__('glob').glob(osp.join(
+        str(tmp_path / 'w'), 'freenet', '*', '*.log'))))).read()
+    assert 'loss_pseudo' in log and 'loss_teacher' in log
+    assert 'student.lr' in log and 'teacher.lr' in log
+
+
+def test_freenet_two_cpu_processes(tiny_union_data, tmp_path):
+    """dist_train.sh with 2 processes: both networks (two optimisers) stay
+    identical across ranks."""
+    hooks = Config.fromfile(FREENET).custom_hooks
+    cfg = probe_config(FREENET, tmp_path, [dict(h) for h in hooks])
+    root = tiny_union_data.rstrip('/') + '/'
+    opts = [f'{k}={v}' for k, v in _tiny_stage({
+        'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,
+        'train_dataloader.batch_size': 8,
+        'model.pose_estimator.head.deconv_out_channels': '[16,16,16]',
+        'model.init_cfg': None}).items()]
+    for i in range(3):
+        opts.append(f'train_dataloader.dataset.datasets.{i}.data_root={root}')
+    opts += [f'val_dataloader.dataset.data_root={root}',
+             f'test_dataloader.dataset.data_root={root}']
+    work = str(tmp_path / 'dist')
+    out = dist_train(cfg, work, opts)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert osp.isfile(osp.join(work, 'epoch_1.pth'))
+    assert differing_params(work, ['student.', 'teacher.']) == []

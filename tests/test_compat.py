@@ -128,7 +128,6 @@ def test_pickle_error_is_an_unpickling_error():
 def test_multi_branch_preprocessor_moves_as_itself():
     """mmdet's MultiBranchDataPreprocessor.to() returned its inner
     preprocessor, which one-DDP-per-network wrapping then installed."""
-    import animal_da  # noqa: F401 (applies the patch)
     from mmdet.models.data_preprocessors import MultiBranchDataPreprocessor
     pre = MultiBranchDataPreprocessor(data_preprocessor=dict(
         type='mmpose.PoseDataPreprocessor'))

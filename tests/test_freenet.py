@@ -12,8 +12,8 @@ from mmengine.config import Config
 from mmpose.registry import DATASETS, MODELS, TRANSFORMS
 
 from animal_da.apis.workflow import Workflow, run_workflow
-from animal_da.datasets.keypoint_sets import (PART_GROUPS, SOURCES,
-                                              keypoint_names, union_mapping)
+from animal_da.datasets.keypoint_sets import (SOURCES, keypoint_names,
+                                              union_mapping)
 from animal_da.engine.hooks.schedules import CURVES
 from animal_da.pseudo_labels import (ConfidenceBandFilter, GroupQuantileFilter,
                                      decode_argmax, render_gaussian)

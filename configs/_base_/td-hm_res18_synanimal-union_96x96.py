@@ -64,7 +64,8 @@ source = dict(type='SemiPoseDataset', data_root=data_root,
               data_prefix=dict(img='images/'), role='labelled',
               labelled=labelled)
 sources = [
-    dict(source, keypoint_set='ap10k', ann_file='annotations/ap10k_train.json'),
+    dict(source, keypoint_set='ap10k',
+         ann_file='annotations/ap10k_train.json'),
     dict(source, keypoint_set='animalpose',
          ann_file='annotations/animalpose_train.json'),
     dict(source, keypoint_set='tigdog',

@@ -30,17 +30,16 @@ def test_config_builds(path):
             m['backbone'].pop('init_cfg', None)
     model = MODELS.build(model_cfg)
     assert model is not None
-    todo, leaves = [cfg.train_dataloader.dataset], []
-    while todo:  # through RepeatDataset / ConcatDataset wrappers
+    todo, steps = [cfg.train_dataloader.dataset], []
+    while todo:  # through RepeatDataset / ConcatDataset / union wrappers
         ds = todo.pop()
         assert DATASETS.get(ds.type) is not None, ds.type
+        steps += list(ds.get('pipeline') or [])  # wrappers may hold one
         if 'dataset' in ds:
             todo.append(ds.dataset)
         elif 'datasets' in ds:
             todo += list(ds.datasets)
-        else:
-            leaves.append(ds)
-    steps = [s for ds in leaves for s in ds.pipeline]
+    assert steps, 'no pipeline in the train dataset'
     while steps:  # MultiBranch views hold pipelines of their own
         step = steps.pop()
         assert TRANSFORMS.get(step.type) is not None, step.type

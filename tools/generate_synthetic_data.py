@@ -1,9 +1,13 @@
 """Generate the two-domain synthetic animal dataset (COCO keypoints, AP-10K's
-17 keypoints) that every demo, test and benchmark uses.
+17 keypoints) that every demo, test and benchmark uses, or (``--layout
+keypoint_sets``) source datasets with different keypoint sets for the
+keypoint-union recipes (FreeNet).
 
 Example:
     python tools/generate_synthetic_data.py --out data/synanimal \
         --num-images 2000 --seed 0
+    python tools/generate_synthetic_data.py --layout keypoint_sets \
+        --out data/synanimal_union --num-images 600
 """
 import argparse
 import sys
@@ -11,7 +15,7 @@ from typing import List, Optional
 
 from mmengine.logging import MMLogger
 
-from animal_da.datasets.synthetic import (SPECIES, SPLITS, STYLES,
+from animal_da.datasets.synthetic import (LAYOUTS, SPECIES, STYLES,
                                           generate_dataset)
 
 
@@ -26,9 +30,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--species', nargs='+', metavar='NAME',
                         help=f'species to draw (default all: '
                         f'{", ".join(SPECIES)})')
+    parser.add_argument('--layout', choices=sorted(LAYOUTS),
+                        default='domains',
+                        help='domains: the two-domain splits (AP-10K '
+                        'keypoints); keypoint_sets: AP-10K-, AnimalPose- and '
+                        'TigDog-style sources and 24-joint val/test splits')
     parser.add_argument('--splits', nargs='+', metavar='SPLIT',
-                        help=f'splits to write (default all: '
-                        f'{", ".join(SPLITS)})')
+                        help='splits to write (default all of the layout: ' +
+                        '; '.join(f'{k}: {", ".join(v)}'
+                                  for k, v in LAYOUTS.items()) + ')')
     parser.add_argument('--source-style', default='synthetic',
                         help=f'style of source splits ({", ".join(STYLES)})')
     parser.add_argument('--target-style', default='real',
@@ -48,7 +58,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
             args.out, args.num_images, seed=args.seed, img_size=args.img_size,
             species=args.species, splits=args.splits,
             source_style=args.source_style, target_style=args.target_style,
-            nproc=args.nproc, overwrite=args.overwrite)
+            nproc=args.nproc, overwrite=args.overwrite, layout=args.layout)
     except (ValueError, PermissionError, FileExistsError) as err:
         sys.exit(f'error: {err}')
     logger.info(f'wrote {args.out}: ' + ', '.join(

@@ -37,8 +37,10 @@ stages = dict(
     eval_naive_merge_longer=dict(kind='evaluate',
                                  model='@naive_merge_longer',
                                  method='naive_merge_longer'),
+    # the student is FreeNet's evaluated model (rows freenet_student and
+    # freenet_teacher)
     eval_freenet=dict(kind='evaluate', model='@freenet',
                       predict_on='student', method='freenet'),
     eval_freenet_teacher=dict(kind='evaluate', model='@freenet',
-                              predict_on='teacher', method='freenet'),
+                              predict_on='teacher', method='freenet_teacher'),
 )

@@ -38,8 +38,9 @@ def runs_by_row(summaries: List[dict]) -> Dict[str, List[dict]]:
     for s in summaries:
         for r in s['rows']:
             train = s['stages'][r['train_stage']]['outputs']
-            run = {k: r[k]['per_seed'][0] for k in
-                   ('ap', 'pck_bbox', 'pck_paper')}
+            # ap, pck_bbox, pck_paper and any per-joint-subset values
+            run = {k: v['per_seed'][0] for k, v in r.items()
+                   if isinstance(v, dict) and 'per_seed' in v}
             run.update({k: train[k] for k in ('train_images_per_s',
                                               'train_s') if k in train})
             run['reused'] = r['train_stage'] in s.get('skipped', [])

@@ -1,0 +1,38 @@
+# FreeNet setting (d): AP-10K + AnimalPose + TigDog, 24 joints, 10 %
+# labelled, 8 labelled + 56 unlabelled per batch. The base network starts
+# from td-hm_hrnet-w32_ap10k+animalpose+tigdog-10pct_256x256.py (FreeNet's
+# union_sl_0.1.pth), the student from ImageNet HRNet-W32.
+_base_ = ['./freenet_hrnet-w32_ap10k+animalpose-10pct_256x256.py']
+
+base_checkpoint = 'work_dirs/freenet_ap10k_animalpose_tigdog_10pct/base.pth'
+union = 'animal_union24'
+labelled = dict(ratio=0.1, seed=2)
+train_dataloader = dict(dataset=dict(union=union, datasets=[
+    dict(type='SemiPoseDataset', keypoint_set='ap10k', role='all',
+         labelled=labelled, data_root='data/ap10k/', data_mode='topdown',
+         ann_file='annotations/ap10k-train-split1.json',
+         data_prefix=dict(img='data/')),
+    dict(type='SemiPoseDataset', keypoint_set='animalpose', role='all',
+         labelled=labelled, data_root='data/animalpose/',
+         data_mode='topdown', ann_file='annotations/animal_pose_train.json',
+         data_prefix=dict(img='images/')),
+    dict(type='SemiPoseDataset', keypoint_set='tigdog', role='all',
+         labelled=labelled, data_root='data/tigdog/', data_mode='topdown',
+         ann_file='annotations/tigdog_train.json',
+         data_prefix=dict(img='images/')),
+]))
+model = dict(
+    pose_estimator=dict(head=dict(out_channels=24)),
+    semi_train_cfg=dict(keypoint_set=union),
+    init_cfg=dict(checkpoint=base_checkpoint))
+val_dataloader = dict(
+    dataset=dict(keypoint_set=union,
+                 ann_file='freenet/ap10k_animalpose_tigdog_val.json'))
+test_dataloader = val_dataloader
+val_evaluator = [
+    dict(type='JointSubsetMetric', subsets=union,
+         metrics=[dict(type='CocoMetric', ann_file=None),
+                  dict(type='PCKAccuracy', thr=0.05),
+                  dict(type='CropPCKAccuracy', thr=0.05)])
+]
+test_evaluator = val_evaluator

@@ -1,0 +1,16 @@
+# FreeNet setting (c) at 20 %. README: 63.4 AP.
+_base_ = ['./freenet_hrnet-w32_ap10k+animalpose-10pct_256x256.py']
+
+base_checkpoint = 'work_dirs/freenet_ap10k_animalpose_20pct/base.pth'
+labelled = dict(ratio=0.2, seed=2)
+train_dataloader = dict(dataset=dict(datasets=[
+    dict(type='SemiPoseDataset', keypoint_set='ap10k', role='all',
+         labelled=labelled, data_root='data/ap10k/', data_mode='topdown',
+         ann_file='annotations/ap10k-train-split1.json',
+         data_prefix=dict(img='data/')),
+    dict(type='SemiPoseDataset', keypoint_set='animalpose', role='all',
+         labelled=labelled, data_root='data/animalpose/',
+         data_mode='topdown', ann_file='annotations/animal_pose_train.json',
+         data_prefix=dict(img='images/')),
+]))
+model = dict(init_cfg=dict(checkpoint=base_checkpoint))

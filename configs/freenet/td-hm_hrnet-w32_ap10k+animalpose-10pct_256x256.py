@@ -1,0 +1,41 @@
+# FreeNet setting (c) (METHODS.md 3.3): AP-10K train split 1 + AnimalPose
+# train (FreeNet's 9:1 re-split, resources/annotation_files/
+# animal_pose_{train,val}.json, in data/animalpose/annotations/) merged into
+# the 21-joint union; a random 10 % of the annotations labelled (per dataset
+# here, seed 2; FreeNet draws over the pool with Python's random). The naive
+# merge: the supervised base network of that setting.
+_base_ = ['../_base_/td-hm_hrnet-w32_freenet_256x256.py']
+
+union = 'animal_union21'
+labelled = dict(ratio=0.1, seed=2)
+model = dict(head=dict(out_channels=21))
+sources = [
+    dict(type='SemiPoseDataset', keypoint_set='ap10k', role='labelled',
+         labelled=labelled, data_root='data/ap10k/', data_mode='topdown',
+         ann_file='annotations/ap10k-train-split1.json',
+         data_prefix=dict(img='data/')),
+    dict(type='SemiPoseDataset', keypoint_set='animalpose', role='labelled',
+         labelled=labelled, data_root='data/animalpose/',
+         data_mode='topdown', ann_file='annotations/animal_pose_train.json',
+         data_prefix=dict(img='images/')),
+]
+train_dataloader = dict(
+    batch_size=32,
+    dataset=dict(_delete_=True, type='KeypointUnionDataset', union=union,
+                 datasets=sources, pipeline={{_base_.train_pipeline}}))
+# FreeNet's union val file: AP-10K val + AnimalPose val, 21 joints
+val_dataloader = dict(
+    dataset=dict(_delete_=True, type='SemiPoseDataset', keypoint_set=union,
+                 data_root='data/', data_mode='topdown',
+                 ann_file='freenet/ap_10k_animal_pose_union_val.json',
+                 data_prefix=dict(img=''),
+                 pipeline={{_base_.val_pipeline}}))
+test_dataloader = val_dataloader
+val_evaluator = [
+    dict(type='JointSubsetMetric', subsets=union,
+         metrics=[dict(type='CocoMetric', ann_file=None),
+                  dict(type='PCKAccuracy', thr=0.05),
+                  dict(type='CropPCKAccuracy', thr=0.05)])
+]
+test_evaluator = val_evaluator
+default_hooks = dict(checkpoint=dict(save_best='all/coco/AP'))

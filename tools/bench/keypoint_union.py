@@ -1,0 +1,193 @@
+"""Keypoint-union benchmark: sources with different keypoint sets merged
+into one 24-joint union, naive merge vs FreeNet.
+
+The data is the generator's keypoint-set layout (``data/synanimal_union``):
+an AP-10K-style file (17 joints), an AnimalPose-style file (20) and a
+TigDog-style file (19), 10 % of each source's annotations labelled (the rest
+unlabelled), and ``union_val`` / ``union_test`` splits annotated on all 24
+joints. Rows, every one through the FreeNet demo workflow
+(``configs/freenet/*_demo_workflow.py``, one per seed, in
+``WORK/keypoint_union_<preset>/seed<N>/``): each source alone (its labelled
+10 %, unannotated joints masked), the naive merge (FreeNet's base network),
+the naive merge trained on for as many iterations as FreeNet's stage (the
+control), and FreeNet's student (the evaluated model) and teacher. AP and
+PCK@0.05 on all, shared and exclusive joints (and each source's joints) of
+``union_test``, training images/s of every row. Nothing is selected on the
+test split (final weights everywhere). Prints a table and one JSON line,
+also written to ``docs/benchmarks/keypoint_union_<preset>.json``. Finished
+stages are kept, so an interrupted benchmark resumes.
+
+Example:
+    python tools/bench/keypoint_union.py --preset cpu-small
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+import time
+from typing import Dict, List, Optional
+
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _common import REPO, collect_rows, machine  # noqa: E402
+
+from animal_da.apis.workflow import run_workflow  # noqa: E402
+from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
+from animal_da.utils import dump_json_atomic  # noqa: E402
+
+WORKFLOW = ('configs/freenet/'
+            'freenet_res18_synanimal-union-10pct_96x96_demo_workflow.py')
+SOURCES = ('ap10k', 'animalpose', 'tigdog')
+PRESETS: Dict[str, dict] = {
+    # the half-width ResNet-18 of the performance issue's converging regime;
+    # longer_epochs: the naive merge's epochs with as many iterations as
+    # FreeNet's stage (its epoch is 8 ceil(unlabelled / 7) instances, the
+    # naive merge's the labelled 10 %: about 10 x)
+    'cpu-small': dict(num_images=600, naive_epochs=60, freenet_epochs=6,
+                      longer_epochs=60, batch_size=32, width=0.5,
+                      seeds=[0, 1], options={}),
+    # a minutes-long check that every row runs (figures meaningless)
+    'smoke': dict(num_images=32, naive_epochs=1, freenet_epochs=1,
+                  longer_epochs=1, batch_size=8, width=0.5, seeds=[0],
+                  options={'train_dataloader.num_workers': 0,
+                           'train_dataloader.persistent_workers': False,
+                           'val_dataloader.num_workers': 0,
+                           'val_dataloader.persistent_workers': False,
+                           'test_dataloader.num_workers': 0,
+                           'test_dataloader.persistent_workers': False}),
+    # full-width model, 5,000 images per source, longer schedules (a CUDA
+    # machine; AMP through AmpOptimWrapper is a config change)
+    'gpu': dict(num_images=5000, naive_epochs=60, freenet_epochs=20,
+                longer_epochs=200, batch_size=64, width=1.0,
+                seeds=[0, 1, 2],
+                options={'train_dataloader.num_workers': 8,
+                         'val_dataloader.num_workers': 4,
+                         'test_dataloader.num_workers': 4}),
+}
+#: the rows' headline comparisons: FreeNet's student against these rows
+CONTROLS = ('naive_merge', 'naive_merge_longer')
+#: metric keys of the table (all, shared and exclusive joints)
+COLUMNS = ('ap', 'ap_shared', 'ap_exclusive', 'pck_bbox',
+           'pck_bbox_shared', 'pck_bbox_exclusive')
+
+
+def union_workflow(preset: dict, data: str, seed: int) -> Config:
+    """The FreeNet workflow sized by the preset, plus one train and one
+    evaluate stage per source alone."""
+    cfg = Config.fromfile(osp.join(REPO, WORKFLOW))
+    folder = osp.dirname(osp.join(REPO, WORKFLOW))
+    stages = cfg.stages.to_dict()
+    for st in stages.values():
+        if 'config' in st:
+            st['config'] = osp.normpath(osp.join(folder, st['config']))
+    stages['naive_merge']['epochs'] = preset['naive_epochs']
+    stages['naive_merge_longer']['epochs'] = preset['longer_epochs']
+    stages['freenet']['epochs'] = preset['freenet_epochs']
+    for src in SOURCES:
+        stages[f'{src}_only'] = dict(
+            kind='train', validate=False, epochs=preset['naive_epochs'],
+            config=osp.join(folder, f'td-hm_res18_synanimal-union-{src}-'
+                            'only-10pct_96x96_demo.py'))
+        stages[f'eval_{src}_only'] = dict(kind='evaluate',
+                                          model=f'@{src}_only',
+                                          method=f'{src}_only')
+    if preset['options']:
+        for st in stages.values():
+            if st['kind'] in ('train', 'evaluate'):
+                st['cfg_options'] = dict(st.get('cfg_options') or {},
+                                         **preset['options'])
+    keys = dict(data_root=data, seed=seed, batch_size=preset['batch_size'],
+                selection_metric=cfg.get('selection_metric'))
+    if preset['width'] != 1.0:
+        keys['width'] = preset['width']
+    return Config(dict(keys, stages=stages))
+
+
+def union_table(rows: List[dict]) -> str:
+    """Markdown table: AP and PCK on all, shared and exclusive joints."""
+    head = ('| method | seeds | AP all | AP shared | AP exclusive | '
+            'PCK all | PCK shared | PCK exclusive | train img/s |')
+    lines = [head, '|---' * 9 + '|']
+    for r in rows:
+        cells = [f'{r[k]["mean"]:.1f} ± {r[k]["std"]:.1f}' if k in r
+                 else '' for k in COLUMNS]
+        lines.append(f'| {r["method"]} | {len(r["seeds"])} | ' +
+                     ' | '.join(cells) +
+                     f' | {r.get("train_images_per_s", "")} |')
+    return '\n'.join(lines)
+
+
+def gains(by: Dict[str, dict]) -> dict:
+    """FreeNet's student minus each control, per column, with the larger of
+    the two rows' seed spreads."""
+    out = {}
+    fn = by.get('freenet_student')
+    for ctrl in CONTROLS:
+        if fn is None or ctrl not in by:
+            continue
+        out[ctrl] = {k: dict(gain=round(fn[k]['mean'] - by[ctrl][k]['mean'],
+                                        2),
+                             spread=max(fn[k]['std'], by[ctrl][k]['std']))
+                     for k in COLUMNS if k in fn and k in by[ctrl]}
+    return out
+
+
+def main(argv: Optional[List[str]] = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--preset', choices=sorted(PRESETS),
+                        default='cpu-small')
+    parser.add_argument('--seeds', nargs='+', type=int)
+    parser.add_argument('--data', default='data/synanimal_union')
+    parser.add_argument('--work-dir', default='work_dirs/bench')
+    parser.add_argument('--out')
+    parser.add_argument('--note', help='a remark stored in the JSON (e.g. '
+                        'that another job shared the cores)')
+    args = parser.parse_args(argv)
+    preset = PRESETS[args.preset]
+    seeds = args.seeds or preset['seeds']
+    logger = MMLogger.get_instance('animal_da_bench')
+    t0 = time.perf_counter()
+    meta = ensure_dataset(args.data, preset['num_images'], seed=0, nproc=2,
+                          layout='keypoint_sets', show_progress=False)
+    work = osp.join(args.work_dir, f'keypoint_union_{args.preset}')
+    summaries = []
+    for seed in seeds:
+        logger.info(f'seed {seed}')
+        summaries.append(run_workflow(
+            union_workflow(preset, args.data, seed),
+            osp.join(work, f'seed{seed}')))
+    rows = collect_rows(summaries, seeds)
+    by = {r['method']: r for r in rows}
+    result = dict(
+        bench='keypoint_union', preset=args.preset, machine=machine(),
+        data=meta, workflow=WORKFLOW, labelled='10 % of each source',
+        settings={k: preset[k] for k in ('naive_epochs', 'freenet_epochs',
+                                         'longer_epochs', 'batch_size',
+                                         'width')},
+        rows=rows, freenet_gain=gains(by),
+        total_minutes=round((time.perf_counter() - t0) / 60, 1))
+    if args.note:
+        result['note'] = args.note
+    naive_ips = by.get('naive_merge', {}).get('train_images_per_s')
+    fn_ips = by.get('freenet_student', {}).get('train_images_per_s')
+    if naive_ips and fn_ips:
+        result['freenet_step_cost'] = dict(
+            plain_images_per_s=naive_ips, freenet_images_per_s=fn_ips,
+            time_vs_plain=round(naive_ips / fn_ips, 2))
+    out = args.out or osp.join(REPO, 'docs', 'benchmarks',
+                               f'keypoint_union_{args.preset}.json')
+    dump_json_atomic(result, out, indent=2)
+    logger.info('\n' + union_table(rows))
+    for ctrl, g in result['freenet_gain'].items():
+        logger.info(f'freenet vs {ctrl}: ' + ', '.join(
+            f'{k} {v["gain"]:+.1f} (spread {v["spread"]:.1f})'
+            for k, v in g.items()))
+    logger.info(f'written to {out}')
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == '__main__':
+    main()

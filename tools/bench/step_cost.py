@@ -4,7 +4,9 @@ breakdown of where the time goes.
 
 Rows: ``plain`` (the source-only ResNet-18's supervised step), ``scarcenet``
 (stage 2), ``uda_stage1`` (the supervised step of the refinement-head
-network), ``uda_animal`` (UDA-Animal-Pose stage 2), ``fidip``, plus the
+network), ``uda_animal`` (UDA-Animal-Pose stage 2), ``fidip``, ``freenet``
+(both networks' updates, feedback on; on the keypoint-set sources of
+``--union-data``), plus the
 recipes' documented speed switches as extra rows (``VARIANTS``). Each row's
 ``train_step`` (forward, losses, backward, optimiser steps) is timed on
 batches of its own demo config drawn once beforehand, the model in the
@@ -20,7 +22,7 @@ Breakdown per image (``breakdown_ms``): ``data`` (the row's pipeline in the
 main process, measured separately: it runs in loader workers during
 training), ``preprocess`` (the data preprocessor), ``student_forward``
 (forwards with gradients), ``student_no_grad`` (the student's no-gradient
-views), ``teacher_no_grad``, ``discriminator_step`` (FiDIP's),
+views), ``teacher_forward`` (FreeNet's trained teacher), ``teacher_no_grad``, ``discriminator_step`` (FiDIP's),
 ``losses_filters_rendering`` (the rest of the recipe's loss: filters,
 re-rendered targets, warps, loss terms) and ``backward_optim`` (the rest:
 backward passes and optimiser steps). ``--batch-sizes`` also measures
@@ -67,6 +69,15 @@ ROWS: Dict[str, dict] = dict(
                                    pseudo_label_weight=8.0, grl_coeff=1.0)),
     fidip=dict(config='configs/fidip/'
                'fidip_res18_synanimal-syn+real-5shot_96x96_demo.py'),
+    # on the keypoint-set sources (--union-data), late in training: final
+    # keep ratios, feedback on
+    freenet=dict(config='configs/freenet/'
+                 'freenet_res18_synanimal-union-10pct_96x96_demo.py',
+                 data='union',
+                 scheduled=dict(keep_ratio_face=0.5, keep_ratio_front=0.6,
+                                keep_ratio_back=0.65,
+                                keep_ratio_exclusive=0.65,
+                                feedback_weight=2.0)),
 )
 #: documented speed switches of the recipes: a base row and its options
 VARIANTS: Dict[str, dict] = dict(
@@ -83,7 +94,7 @@ VARIANTS: Dict[str, dict] = dict(
 OWN_SUPERVISED = dict(uda_animal='uda_stage1', uda_animal_joint='uda_stage1',
                       uda_animal_bf16='uda_stage1')
 PARTS = ('data', 'preprocess', 'student_forward', 'student_no_grad',
-         'teacher_no_grad', 'discriminator_step', 'losses_filters_rendering',
+         'teacher_forward', 'teacher_no_grad', 'discriminator_step', 'losses_filters_rendering',
          'backward_optim')
 
 
@@ -105,13 +116,15 @@ class Run:
 
     def __init__(self, name: str, spec: dict, root: str, batch_size: int,
                  batches: int, options: Optional[dict], tmp: str,
-                 width: float = 1.0):
+                 width: float = 1.0, union_root: Optional[str] = None):
         from mmengine.optim import build_optim_wrapper
         from mmengine.runner import Runner
         from mmpose.registry import MODELS
         cfg = Config.fromfile(osp.join(REPO, spec['config']))
         apply_options(cfg, dict(options or {}, **(
             {'width': width} if width != 1.0 else {})))
+        if spec.get('data') == 'union':
+            root = union_root
         for ds in _datasets(cfg.train_dataloader.dataset):
             ds.data_root = root
             if ds.get('pseudo_labels'):
@@ -232,9 +245,11 @@ class Run:
 
 
 def measure(specs: Dict[str, tuple], root: str, batch_size: int,
-            batches: int, tmp: str, width: float = 1.0) -> Dict[str, dict]:
+            batches: int, tmp: str, width: float = 1.0,
+            union_root: Optional[str] = None) -> Dict[str, dict]:
     """Interleaved timing of rows (name -> (spec, options))."""
-    runs = [Run(name, spec, root, batch_size, batches, opts, tmp, width)
+    runs = [Run(name, spec, root, batch_size, batches, opts, tmp, width,
+                union_root)
             for name, (spec, opts) in specs.items()]
     for n in range(batches + 1):
         for run in runs:
@@ -245,6 +260,9 @@ def measure(specs: Dict[str, tuple], root: str, batch_size: int,
 def main(argv: Optional[List[str]] = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--data', default='data/synanimal')
+    parser.add_argument('--union-data', default='data/synanimal_union',
+                        help='the keypoint-set layout (freenet row; '
+                        'generated with 600 images if missing)')
     parser.add_argument('--batches', type=int, default=5)
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--rows', nargs='+',
@@ -277,9 +295,14 @@ def main(argv: Optional[List[str]] = None) -> dict:
             specs[name] = (ROWS[v['row']], v['options'])
         else:
             specs[name] = (ROWS[name], None)
+    union_root = args.union_data.rstrip('/') + '/'
+    if any(ROWS.get(n, {}).get('data') == 'union' for n in names):
+        from animal_da.datasets.synthetic import ensure_dataset
+        ensure_dataset(args.union_data, 600, seed=0, nproc=2,
+                       layout='keypoint_sets', show_progress=False)
     with tempfile.TemporaryDirectory() as tmp:
         rows = measure(specs, root, args.batch_size, args.batches, tmp,
-                       args.width)
+                       args.width, union_root)
         scale = {}
         for bs in args.batch_sizes:
             got = measure({k: specs[k] for k in ('plain', 'scarcenet')},
@@ -300,7 +323,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         batches=args.batches,
         note='per image of a batch: a UDA batch is half source, half '
         'target (three views each); a FiDIP batch half synthetic, half '
-        'real; ScarceNet at small-loss rate 0.8 with every unlabelled '
+        'real; a FreeNet batch 1 labelled : 7 unlabelled (two views '
+        'each); ScarceNet at small-loss rate 0.8 with every unlabelled '
         'keypoint pseudo-labelled; breakdown_ms.data is the pipeline in '
         'the main process (in loader workers during training)',
         rows=rows)

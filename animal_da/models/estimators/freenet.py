@@ -90,6 +90,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         student_init='own',
         no_grad_autocast=None,
     )
+    LOSS_WEIGHTS = dict(loss_feedback='feedback_weight')
 
     def __init__(self, *args, semi_test_cfg: Optional[dict] = None,
                  **kwargs):
@@ -251,20 +252,20 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
     def feedback_loss(self, t_aug_unl: Tensor, h: Tensor,
                       band: Tensor) -> Tensor:
         """Step 5b: ``h`` times the teacher's aug-view MSE to hard Gaussians
-        at its own argmax on the band's joints (phi is applied by
-        :meth:`teacher_loss`)."""
+        at its own argmax on the band's joints (phi is applied with the
+        other weights, :meth:`weighted`)."""
         loc, _ = decode_argmax(t_aug_unl.detach())
         return h * self.lw(t_aug_unl, self.render(loc, band), band)
 
     def teacher_loss(self, views: 'Views', batch: 'Batch',
                      fb: Optional[Tensor]) -> Dict[str, Tensor]:
-        """Step 5's loss: labels on the labelled ori view plus phi times
-        the feedback term."""
+        """Step 5's loss: labels on the labelled ori view plus the feedback
+        term (phi, ``feedback_weight``, applied by :meth:`weighted`)."""
         lab = batch.labelled
         out = dict(loss_teacher=self.lw(views.t_ori[lab], batch.target[lab],
                                         batch.vis[lab]))
         if fb is not None:
-            out['loss_feedback'] = self.weight('feedback_weight') * fb
+            out['loss_feedback'] = fb
         return out
 
     def loss(self, inputs: Dict[str, Tensor],
@@ -294,8 +295,9 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
                 opt_t.optim_context(self.teacher):
             self.student_bn_pass(batch)
             views = self.forward_views(batch)
-            pl = self.pseudo_labels(views.t_ori[unl])
-            s_terms = self.student_loss(views, batch, pl)
+            with self.timed('losses_filters_rendering'):
+                pl = self.pseudo_labels(views.t_ori[unl])
+                s_terms = self.student_loss(views, batch, pl)
         opt_s.update_params(sum(s_terms.values()))
         fb = None
         if self.weight('feedback_weight') != 0 and unl.any() and \
@@ -304,7 +306,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
             with opt_t.optim_context(self.teacher):
                 fb = self.feedback_loss(views.t_aug[unl], h, band)
         with opt_t.optim_context(self.teacher):
-            t_terms = self.teacher_loss(views, batch, fb)
+            t_terms = self.weighted(self.teacher_loss(views, batch, fb))
         opt_t.update_params(sum(t_terms.values()))
         log = {k: v.detach() for k, v in {**s_terms, **t_terms}.items()}
         log['pl_kept'] = pl[1].float().mean() if unl.any() else \

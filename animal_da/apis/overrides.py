@@ -23,7 +23,8 @@ from mmengine.config import Config, ConfigDict
 #: the keys a workflow (or ``--cfg-options``) may set in every stage
 WORKFLOW_KEYS = ('data_root', 'metainfo', 'num_keypoints', 'labelled',
                  'pseudo_label_file', 'pseudo_label_filter',
-                 'init_checkpoint', 'epochs', 'seed', 'batch_size', 'width')
+                 'init_checkpoint', 'epochs', 'seed', 'batch_size', 'width',
+                 'part_bank')
 #: channel settings of heads and discriminators that ``width`` scales
 WIDTH_KEYS = ('in_channels', 'pre_channels', 'deconv_out_channels',
               'refine_mid', 'refine_out')
@@ -215,7 +216,9 @@ def apply_workflow_keys(cfg: Config, **values: Any) -> Config:
             - ``width``: a width multiplier of every ResNet backbone
               (``base_channels``) and of the channels that follow it (heads,
               refinement blocks, discriminator inputs), e.g. 0.5 for the
-              half-width CPU model (:func:`set_width`).
+              half-width CPU model (:func:`set_width`);
+            - ``part_bank``: the ``bank`` folder of every
+              ``SemanticPartCanvas`` transform (ASDA's part canvases).
 
     Returns:
         Config: ``cfg``.
@@ -257,6 +260,15 @@ def apply_workflow_keys(cfg: Config, **values: Any) -> Config:
                                 'draws a labelled subset')
         for d in hit:
             d['labelled'] = ConfigDict(dict(d['labelled'], **v['labelled']))
+    if 'part_bank' in v:
+        hit = find_by_type(cfg._cfg_dict, 'SemanticPartCanvas')
+        if not hit:
+            raise OverrideError('part_bank: the config has no '
+                                'SemanticPartCanvas transform')
+        for _, d in hit:
+            d['bank'] = v['part_bank']
+        if 'part_bank' in cfg:  # keep the configs' variable in step
+            cfg.part_bank = v['part_bank']
     if 'pseudo_label_file' in v:
         for d in _pseudo_labelled(cfg, 'pseudo_label_file'):
             d['pseudo_labels']['file'] = v['pseudo_label_file']

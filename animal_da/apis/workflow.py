@@ -8,7 +8,8 @@ with a ``stages`` dict, in order, and workflow-level keys
 - ``train``: ``config`` (path, relative to the workflow file or the current
   folder), ``cfg_options`` (dotted or typed keys, see
   :mod:`~animal_da.apis.overrides`), ``init`` (a plain checkpoint to start
-  from), ``pseudo_labels`` (a pseudo-label file), ``epochs``, ``validate``
+  from), ``pseudo_labels`` (a pseudo-label file), ``part_bank`` (a part
+  bank folder, for ASDA's ``SemanticPartCanvas``), ``epochs``, ``validate``
   (False: no validation during training). An ordinary mmengine Runner in
   ``work_dir/<stage>/``. Outputs: ``checkpoint`` (the final one), ``best``,
   ``config`` (the merged config it ran), ``work_dir``, ``learning_curve``
@@ -23,6 +24,8 @@ with a ``stages`` dict, in order, and workflow-level keys
   ``flip_shift``, ``batch_size``, ``temporal``), the instances of the
   exported model's
   training config's ``pseudo_label_dataset``. Output: ``file``.
+- ``part_bank``: a part bank of the generator's animal parts
+  (``num_images``, ``seed``, ``img_size``, ``style``). Output: ``dir``.
 - ``evaluate``: ``model`` (a train stage), ``checkpoint`` (``checkpoint``
   or ``best``), ``predict_on`` (teacher-student recipes: as ``which``),
   ``method`` (the row name in ``summary.json``), ``cfg_options``. Output:
@@ -59,6 +62,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import MMLogger, print_log
 
 from ..compat import trusted_checkpoints
+from ..datasets.part_bank import parts_from_generator
 from ..engine.hooks import LearningCurveHook
 from ..pseudo_labels import generate_pseudo_labels
 from ..utils import dump_json_atomic
@@ -73,8 +77,8 @@ SUMMARY_FILE = 'summary.json'
 KINDS: Dict[str, dict] = {
     'train': dict(
         keys={'kind', 'config', 'cfg_options', 'init', 'pseudo_labels',
-              'epochs', 'validate', 'description'},
-        required={'config'}, refs={'init', 'pseudo_labels'},
+              'part_bank', 'epochs', 'validate', 'description'},
+        required={'config'}, refs={'init', 'pseudo_labels', 'part_bank'},
         outputs=('checkpoint', 'best', 'config', 'work_dir'),
         default='checkpoint'),
     'export': dict(
@@ -88,6 +92,10 @@ KINDS: Dict[str, dict] = {
               'dataset', 'temporal', 'description'},
         required={'model'}, refs={'model'}, outputs=('file', ),
         default='file'),
+    'part_bank': dict(
+        keys={'kind', 'num_images', 'seed', 'img_size', 'style',
+              'description'},
+        required=set(), refs=set(), outputs=('dir', ), default='dir'),
     'evaluate': dict(
         keys={'kind', 'model', 'checkpoint', 'predict_on', 'method',
               'cfg_options', 'description'},
@@ -318,7 +326,8 @@ class Workflow:
         path = self._config_path(name, st['config'])
         try:
             placeholders = {k: f'<{k} of an earlier stage>'
-                            for k in ('init', 'pseudo_labels') if k in st}
+                            for k in ('init', 'pseudo_labels', 'part_bank')
+                            if k in st}
             self.stage_config(name, st, placeholders, path=path)
         except WorkflowError:
             raise
@@ -349,6 +358,8 @@ class Workflow:
             keys['init_checkpoint'] = resolved['init']
         if resolved.get('pseudo_labels'):
             keys['pseudo_label_file'] = resolved['pseudo_labels']
+        if resolved.get('part_bank'):
+            keys['part_bank'] = resolved['part_bank']
         # workflow-wide keys reach only configs that have the place for them
         for k in ('labelled', 'num_keypoints', 'metainfo'):
             if k in keys:
@@ -418,7 +429,8 @@ class Workflow:
         for key, value in st.items():
             ref = _ref(value)
             if ref is None:
-                if key in ('init', 'pseudo_labels') and value is not None:
+                if key in ('init', 'pseudo_labels', 'part_bank') and \
+                        value is not None:
                     out[key] = value  # a file given as it is
                 continue
             src, which = ref
@@ -531,7 +543,9 @@ class Workflow:
         files = [v for k, v in outputs.items()
                  if k in ('checkpoint', 'file', 'config') and
                  isinstance(v, str)]
-        return all(osp.isfile(f) for f in files)
+        dirs = [v for k, v in outputs.items() if k == 'dir']
+        return all(osp.isfile(f) for f in files) and all(
+            osp.isdir(d) for d in dirs)
 
     def _set_aside(self, name: str) -> None:
         """A train stage whose inputs changed starts afresh; its old folder
@@ -693,6 +707,18 @@ class Workflow:
                 seed=int(st.get('seed', self.keys.get('seed', 0))), **tta)
         barrier()
         return dict(file=out, dataset=_plain(dataset))
+
+    def _run_part_bank(self, name: str, st: dict, resolved: dict,
+                       outputs: dict, cfg: Config) -> dict:
+        out = osp.join(self.work_dir, name, 'parts')
+        if get_rank() == 0:
+            parts_from_generator(
+                out, int(st.get('num_images', 200)),
+                seed=int(st.get('seed', self.keys.get('seed', 0))),
+                img_size=int(st.get('img_size', 256)),
+                style=st.get('style', 'real'), overwrite=True)
+        barrier()
+        return dict(dir=out)
 
     def _run_evaluate(self, name: str, st: dict, resolved: dict,
                       outputs: dict, cfg: Config) -> dict:

@@ -3,6 +3,7 @@ from .domain import SetDomainLabel
 from .keypoint_states import (PopKeypointStates, SetKeypointStates,
                               UnionKeypointConverter)
 from .occlusion import PasteOccluders
+from .part_paste import SemanticPartCanvas
 from .photometric import (BrightnessContrast, GreyCutout, NoiseBlurContrast,
                           RandAugmentPose, RandWeakAugment)
 from .view_geometry import (VIEW_META_KEYS, RandomCropShear,
@@ -13,5 +14,5 @@ __all__ = [
     'RandWeakAugment',
     'RandomCropShear', 'RecordViewGeometry', 'SafeRandomHalfBody',
     'VIEW_META_KEYS', 'SetDomainLabel', 'PasteOccluders', 'SetKeypointStates',
-    'UnionKeypointConverter', 'PopKeypointStates'
+    'UnionKeypointConverter', 'PopKeypointStates', 'SemanticPartCanvas'
 ]

@@ -56,7 +56,9 @@ class SafeRandomHalfBody(RandomHalfBody):
 
     With pseudo labels, the selected keypoints can coincide (a weak model
     puts several joints on one pixel); mmpose then builds a zero-size box and
-    the crop's affine is singular. Such samples keep their full box.
+    the crop's affine is singular. Such samples keep their full box. Sets
+    ``half_body`` (whether the box changed), which ``SemanticPartCanvas``
+    reads.
 
     Args:
         min_size (float): Smallest accepted side of the half-body box, in
@@ -74,6 +76,10 @@ class SafeRandomHalfBody(RandomHalfBody):
         results = super().transform(results)
         if np.any(results['bbox_scale'] < self.min_size):
             results['bbox_center'], results['bbox_scale'] = center, scale
+        # whether the crop is a half-body one (ASDA skips those)
+        results['half_body'] = bool(
+            not np.array_equal(results['bbox_scale'], scale) or
+            not np.array_equal(results['bbox_center'], center))
         return results
 
 

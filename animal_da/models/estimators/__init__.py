@@ -1,4 +1,5 @@
 """Estimators: training recipes around ordinary mmpose pose estimators."""
+from .adversarial_aug import AdversarialAugPoseEstimator
 from .domain_adversarial import DomainAdversarialPoseEstimator
 from .freenet import FreeNetPoseEstimator
 from .scarcenet import ScarceNetPoseEstimator
@@ -7,4 +8,4 @@ from .uda_animal import UDAAnimalPoseEstimator
 
 __all__ = ['ScarceNetPoseEstimator', 'TeacherStudentPoseEstimator',
            'DomainAdversarialPoseEstimator', 'UDAAnimalPoseEstimator',
-           'FreeNetPoseEstimator']
+           'FreeNetPoseEstimator', 'AdversarialAugPoseEstimator']

@@ -8,6 +8,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import numpy as np
 import torch
 from mmengine.model import BaseModel, is_model_wrapper
+from mmpose.registry import MODELS
 from torch import Tensor
 
 from ...compat import load_checkpoint_file
@@ -205,3 +206,61 @@ class RecipePoseEstimator(BaseModel):
         return torch.as_tensor(
             np.asarray([s.metainfo[key] for s in samples]), device=device,
             dtype=torch.float32 if key != 'flip' else torch.bool)
+
+
+class SinglePoseRecipe(RecipePoseEstimator):
+    """Base of recipes with one pose network (``self.pose``) and helper
+    networks that are not pose estimators (FiDIP's discriminator, ASDA's
+    generator): the pose network is built from ``pose_estimator`` (its
+    data preprocessor becomes the recipe's), plain checkpoints given as
+    ``load_from`` load into it (keys mapped by :attr:`PLAIN_PREFIX`), and
+    validation, testing and export use it alone.
+
+    Args:
+        pose_estimator (dict): Config of the mmpose pose estimator.
+        data_preprocessor (dict, optional): Default: the pose estimator's.
+        semi_train_cfg (dict, optional): Recipe settings.
+        init_cfg (dict, optional): Initialisation config.
+    """
+    #: plain checkpoints given as ``load_from`` load into ``pose``
+    PLAIN_PREFIX = 'pose'
+
+    def __init__(self, pose_estimator: dict,
+                 data_preprocessor: Optional[dict] = None,
+                 semi_train_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        if data_preprocessor is None:
+            data_preprocessor = pose_estimator.get('data_preprocessor')
+        super().__init__(data_preprocessor=data_preprocessor,
+                         semi_train_cfg=semi_train_cfg, init_cfg=init_cfg)
+        pose_estimator = copy.deepcopy(pose_estimator)
+        pose_estimator.pop('data_preprocessor', None)
+        self.pose = MODELS.build(pose_estimator)
+        self._register_load_state_dict_pre_hook(self._accept_plain_keys)
+
+    def pose_networks(self) -> List[torch.nn.Module]:
+        """The pose estimator."""
+        return [self.pose]
+
+    @property
+    def pose_net(self) -> torch.nn.Module:
+        """The pose estimator (unwrapped from DDP)."""
+        return self.unwrap(self.pose)
+
+    def _accept_plain_keys(self, state_dict, prefix, *args) -> None:
+        mapped = self.plain_to_recipe_keys(dict(state_dict), prefix)
+        state_dict.clear()
+        state_dict.update(mapped)
+
+    def pose_loss(self, heat: Tensor, samples: list) -> Tensor:
+        """The pose head's keypoint loss of heatmaps against the samples'
+        targets."""
+        target, weight = self.targets(samples, heat.device)
+        return self.pose_net.head.loss_module(heat, target.to(heat),
+                                              weight.to(heat))
+
+    def forward(self, inputs: Tensor, data_samples=None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        return self.pose(inputs, data_samples, mode=mode)

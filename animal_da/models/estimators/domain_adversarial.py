@@ -1,6 +1,5 @@
 """A pose network trained to fool a domain discriminator (FiDIP, DANN)."""
-import copy
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Union
 
 import torch
 from mmengine.optim import OptimWrapper, OptimWrapperDict
@@ -8,11 +7,11 @@ from mmpose.registry import MODELS
 from torch import Tensor
 
 from ..heads.domain_discriminators import grad_reverse
-from .base import RecipePoseEstimator
+from .base import SinglePoseRecipe
 
 
 @MODELS.register_module()
-class DomainAdversarialPoseEstimator(RecipePoseEstimator):
+class DomainAdversarialPoseEstimator(SinglePoseRecipe):
     """An mmpose pose estimator plus a domain discriminator on its features.
 
     Two recipes (METHODS.md 5.4), picked by the optimiser config:
@@ -57,8 +56,6 @@ class DomainAdversarialPoseEstimator(RecipePoseEstimator):
     DEFAULTS = dict(adv_weight=0.0005, grl_coeff=1.0,
                     carry_pose_step_grads=True)
     LOSS_WEIGHTS = dict(loss_dom='adv_weight')
-    #: plain checkpoints given as ``load_from`` load into ``pose``
-    PLAIN_PREFIX = 'pose'
 
     def __init__(self,
                  pose_estimator: dict,
@@ -68,13 +65,8 @@ class DomainAdversarialPoseEstimator(RecipePoseEstimator):
                  frozen: Sequence[str] = (),
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        if data_preprocessor is None:
-            data_preprocessor = pose_estimator.get('data_preprocessor')
-        super().__init__(data_preprocessor=data_preprocessor,
+        super().__init__(pose_estimator, data_preprocessor=data_preprocessor,
                          semi_train_cfg=adv_cfg, init_cfg=init_cfg)
-        pose_estimator = copy.deepcopy(pose_estimator)
-        pose_estimator.pop('data_preprocessor', None)
-        self.pose = MODELS.build(pose_estimator)
         self.discriminator = MODELS.build(discriminator)
         self.domain_bce = MODELS.build(dict(type='DomainBCELoss'))
         self.feature_cfg = dict(feature or dict(module='backbone', index=-1))
@@ -89,16 +81,11 @@ class DomainAdversarialPoseEstimator(RecipePoseEstimator):
         # a forward hook also sees the features when the pose network runs
         # inside its own DistributedDataParallel wrapper
         tap.register_forward_hook(self._keep_features)
-        self._register_load_state_dict_pre_hook(self._accept_plain_keys)
 
     @property
     def adv_cfg(self) -> dict:
         """The recipe's settings (``adv_cfg`` of the config)."""
         return self.semi_train_cfg
-
-    def pose_networks(self) -> List[torch.nn.Module]:
-        """The pose estimator."""
-        return [self.pose]
 
     # ---- plumbing ---------------------------------------------------------
     def freeze(self, prefixes: Sequence[str]) -> None:
@@ -116,16 +103,6 @@ class DomainAdversarialPoseEstimator(RecipePoseEstimator):
         index = self.feature_cfg.get('index')
         self._features = output[index] if index is not None else output
 
-    def _accept_plain_keys(self, state_dict, prefix, *args) -> None:
-        mapped = self.plain_to_recipe_keys(dict(state_dict), prefix)
-        state_dict.clear()
-        state_dict.update(mapped)
-
-    @property
-    def pose_net(self) -> torch.nn.Module:
-        """The pose estimator (unwrapped from DDP)."""
-        return self.unwrap(self.pose)
-
     # ---- steps ------------------------------------------------------------
     def run_pose(self, inputs: Tensor) -> tuple:
         """Heatmaps and the tapped features of one pose-network forward
@@ -142,10 +119,7 @@ class DomainAdversarialPoseEstimator(RecipePoseEstimator):
     def pose_forward(self, inputs: Tensor, samples: list) -> tuple:
         """Heatmaps, the keypoint loss and the discriminator features."""
         heat, feats = self.run_pose(inputs)
-        head = self.pose_net.head
-        target, weight = self.targets(samples, heat.device)
-        loss = head.loss_module(heat, target.to(heat), weight.to(heat))
-        return heat, loss, feats
+        return heat, self.pose_loss(heat, samples), feats
 
     @staticmethod
     def domain_labels(samples: list, device) -> Tensor:
@@ -221,9 +195,3 @@ class DomainAdversarialPoseEstimator(RecipePoseEstimator):
             _, feats = self.run_pose(inputs)
         return self.discriminator_step(
             feats, self.domain_labels(samples, inputs.device), opt_d)
-
-    def forward(self, inputs: Tensor, data_samples=None,
-                mode: str = 'tensor'):
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        return self.pose(inputs, data_samples, mode=mode)

@@ -299,3 +299,31 @@ def test_asda_two_cpu_processes(tiny_data, bank, tmp_path):
     out = dist_train(cfg, work, opts)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert differing_params(work, ['pose.', 'generator.']) == []
+
+
+def test_occlusion_split_keeps_the_keypoint_rule(tmp_path):
+    """The occlusion-heavy split: other animals' parts over the target, and
+    a keypoint under one is occluded (1), as under any occluder."""
+    from animal_da.datasets.synthetic import generate_dataset
+    from animal_da.datasets.synthetic.render import (OCCLUDER,
+                                                     occlude_with_animal_parts,
+                                                     render_sample)
+    from animal_da.datasets.synthetic.species import get_species
+    from animal_da.datasets.synthetic.styles import get_style
+    rng = np.random.default_rng(0)
+    style = get_style('real_occluded')
+    out = render_sample(get_species(['horse'])[0], style, rng, 96)
+    occ = occlude_with_animal_parts(out, get_species(None), style, rng, 3,
+                                    96)
+    assert (occ['labels'] == OCCLUDER).sum() > (out['labels'] ==
+                                                OCCLUDER).sum()
+    for k, (x, y, v) in enumerate(occ['keypoints']):
+        if out['keypoints'][k, 2] == 2 and \
+                occ['labels'][int(y), int(x)] == OCCLUDER:
+            assert v == 1
+        else:
+            assert v == out['keypoints'][k, 2]
+    meta = generate_dataset(str(tmp_path / 'occ'), 8, seed=0, img_size=64,
+                            show_progress=False, layout='occlusion')
+    assert meta['target_style'] == 'real_occluded'
+    assert meta['splits'] == {'target_test_occluded': 2}

@@ -24,7 +24,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .synthetic.render import OWNERS, render_sample
+from .synthetic.render import OWNERS, PART_LABELS, render_sample
 from .synthetic.species import get_species
 from .synthetic.styles import get_style
 
@@ -46,12 +46,11 @@ LIP_SIZES: Dict[str, float] = {
 #: the generator's animal part types: label-map ids and size (fraction of
 #: the body-box diagonal, by analogy with ASDA's limbs 0.3, head 0.2, body
 #: 0.4)
+GENERATOR_SIZES = {'left_front_leg': 0.3, 'right_front_leg': 0.3,
+                   'left_back_leg': 0.3, 'right_back_leg': 0.3, 'head': 0.2,
+                   'neck': 0.2, 'tail': 0.2, 'body': 0.4}
 GENERATOR_PARTS: Dict[str, Tuple[Tuple[int, ...], float]] = {
-    'left_front_leg': ((5, 6), 0.3), 'right_front_leg': ((7, 8), 0.3),
-    'left_back_leg': ((9, 10), 0.3), 'right_back_leg': ((11, 12), 0.3),
-    'head': ((3, ), 0.2), 'neck': ((2, ), 0.2), 'tail': ((4, ), 0.2),
-    'body': ((1, ), 0.4),
-}
+    t: (PART_LABELS[t], s) for t, s in GENERATOR_SIZES.items()}
 
 
 class PartBankError(ValueError):

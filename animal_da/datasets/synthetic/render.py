@@ -48,6 +48,12 @@ OWNERS: Tuple[Tuple[int, ...], ...] = (
     (HEAD, ), (HEAD, ), (HEAD, NECK), (TORSO, NECK), (HEAD, ), (TORSO, 5),
     (TORSO, 7))
 
+#: the label-map ids of each animal part (part banks, animal occluders)
+PART_LABELS: Dict[str, Tuple[int, ...]] = {
+    'left_front_leg': (5, 6), 'right_front_leg': (7, 8),
+    'left_back_leg': (9, 10), 'right_back_leg': (11, 12), 'head': (HEAD, ),
+    'neck': (NECK, ), 'tail': (TAIL, ), 'body': (TORSO, )}
+
 _CIRCLE = np.stack([np.cos(np.linspace(0, 2 * np.pi, 16, endpoint=False)),
                     np.sin(np.linspace(0, 2 * np.pi, 16, endpoint=False))], 1)
 _SHIFT = 4  # OpenCV fixed-point bits: sub-pixel accurate fills
@@ -465,3 +471,55 @@ def _render_once(plan: BodyPlan, style: Style, rng: np.random.Generator,
         labels=labels,
         jpeg_quality=int(rng.integers(style.jpeg_quality[0],
                                       style.jpeg_quality[1] + 1)))
+
+
+def occlude_with_animal_parts(out: Dict, plan_pool, style: Style,
+                              rng: np.random.Generator, num_parts: int,
+                              size: int) -> Dict:
+    """Paste body parts of other rendered animals over a sample's animal.
+
+    Each part (a random part of a fresh animal of ``plan_pool``, in
+    ``style``) lands with its centre at a uniform point of the target's box;
+    its pixels become ``OCCLUDER`` in the label map, and the keypoint rule
+    is the renderer's: a visible keypoint now under another animal's part
+    becomes occluded (1).
+
+    Args:
+        out (dict): A :func:`render_sample` result (changed copies are
+            returned).
+        plan_pool (Sequence[BodyPlan]): Species of the occluding animals.
+        style (Style): Their style.
+        rng (np.random.Generator): Random source.
+        num_parts (int): Parts to paste.
+        size (int): Image side.
+
+    Returns:
+        dict: ``out`` with ``image``, ``labels``, ``keypoints`` and
+        ``union_keypoints`` updated.
+    """
+    img, labels = out['image'].copy(), out['labels'].copy()
+    x0, y0, w, h = out['bbox']
+    names = sorted(PART_LABELS)
+    for _ in range(num_parts):
+        other = _render_once(plan_pool[int(rng.integers(len(plan_pool)))],
+                             style, rng, size)
+        mask = np.isin(other['labels'], PART_LABELS[names[int(
+            rng.integers(len(names)))]])
+        ys, xs = np.nonzero(mask)
+        if len(xs) < 20 or w <= 0 or h <= 0:
+            continue
+        cy, cx = (ys.min() + ys.max()) // 2, (xs.min() + xs.max()) // 2
+        ty = int(rng.uniform(y0, y0 + h)) - cy
+        tx = int(rng.uniform(x0, x0 + w)) - cx
+        yy, xx = ys + ty, xs + tx
+        ok = (yy >= 0) & (yy < size) & (xx >= 0) & (xx < size)
+        img[yy[ok], xx[ok]] = other['image'][ys[ok], xs[ok]]
+        labels[yy[ok], xx[ok]] = OCCLUDER
+    result = dict(out, image=img, labels=labels)
+    for key in ('keypoints', 'union_keypoints'):
+        kps = out[key].copy()
+        for k, (x, y, v) in enumerate(kps):
+            if v == 2 and labels[int(y), int(x)] == OCCLUDER:
+                kps[k, 2] = 1
+        result[key] = kps
+    return result

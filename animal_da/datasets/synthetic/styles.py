@@ -115,3 +115,9 @@ REAL = register_style(
         size=(0.45, 0.9),
         partial_prob=0.15,
     ))
+
+# the occlusion-heavy test style: the `real` style with occluders over every
+# animal and up to 5 of them (the writer's `occlusion` layout also pastes
+# parts of other animals over the target)
+REAL_OCCLUDED = register_style(
+    replace(REAL, name='real_occluded', occluder_prob=1.0, max_occluders=5))

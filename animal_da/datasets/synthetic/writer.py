@@ -24,7 +24,7 @@ import numpy as np
 
 from ..keypoint_sets import (SOURCES, UNIONS, keypoint_names,
                              mmpose_metainfo_file, union_mapping)
-from .render import KEYPOINT_NAMES, render_sample
+from .render import KEYPOINT_NAMES, occlude_with_animal_parts, render_sample
 from .species import get_species
 from .styles import get_style
 
@@ -51,10 +51,25 @@ KEYPOINT_SET_SPLITS: Dict[str, Tuple[str, float, str, Optional[tuple]]] = {
     'union_val': ('target', 0.25, 'animal_union24', None),
     'union_test': ('target', 0.25, 'animal_union24', None),
 }
+#: the ``occlusion`` layout: an occlusion-heavy test split of the target
+#: domain (the ``real_occluded`` style: occluders over every animal, up to
+#: 5, plus 1-3 body parts of other animals pasted over it), with the same
+#: keypoint rules (a keypoint under an occluder is occluded)
+OCCLUSION_SPLITS = {'target_test_occluded': ('target', 0.25)}
 #: layout -> its splits; split seeds are offset per layout so no image
 #: repeats another layout's
-LAYOUTS = {'domains': SPLITS, 'keypoint_sets': KEYPOINT_SET_SPLITS}
-_LAYOUT_SEED_OFFSET = {'domains': 0, 'keypoint_sets': 100}
+LAYOUTS = {'domains': SPLITS, 'keypoint_sets': KEYPOINT_SET_SPLITS,
+           'occlusion': OCCLUSION_SPLITS}
+_LAYOUT_SEED_OFFSET = {'domains': 0, 'keypoint_sets': 100, 'occlusion': 200}
+#: per layout: its default target style and other animals' parts per image
+LAYOUT_OPTIONS = {'occlusion': dict(target_style='real_occluded',
+                                    animal_parts=(1, 3))}
+
+
+def _layout_target_style(layout: str, target_style: str) -> str:
+    """The target style of a layout (its own default replaces 'real')."""
+    own = LAYOUT_OPTIONS.get(layout, {}).get('target_style')
+    return own if own and target_style == 'real' else target_style
 GENERATOR_VERSION = 2
 
 
@@ -127,11 +142,16 @@ def _union_index(keypoint_set: str) -> Optional[np.ndarray]:
 def _render_task(task: tuple) -> Tuple[dict, dict]:
     """Render and save one image; runs in a worker process."""
     (root, split, split_idx, index, seed, size, species, style_name,
-     keypoint_set) = task
+     keypoint_set, animal_parts) = task
     rng = np.random.default_rng([seed, split_idx, index])
     plans = get_species(species)
     plan = plans[index % len(plans)]
     out = render_sample(plan, get_style(style_name), rng, size)
+    if animal_parts:
+        lo, hi = animal_parts
+        out = occlude_with_animal_parts(out, plans, get_style(style_name),
+                                        rng, int(rng.integers(lo, hi + 1)),
+                                        size)
     union_index = _union_index(keypoint_set)
     if union_index is not None:
         out['keypoints'] = out['union_keypoints'][union_index]
@@ -216,6 +236,8 @@ def generate_dataset(out_dir: str,
     if layout not in LAYOUTS:
         raise ValueError(f'unknown layout {layout!r}; choose from '
                          f'{sorted(LAYOUTS)}')
+    target_style = _layout_target_style(layout, target_style)
+    animal_parts = LAYOUT_OPTIONS.get(layout, {}).get('animal_parts')
     layout_splits = LAYOUTS[layout]
     splits = list(layout_splits) if splits is None else list(splits)
     unknown = [s for s in splits if s not in layout_splits]
@@ -239,7 +261,7 @@ def generate_dataset(out_dir: str,
             split_idx = list(layout_splits).index(split) + \
                 _LAYOUT_SEED_OFFSET[layout]
             tasks = [(tmp, split, split_idx, i, seed, img_size,
-                      split_species, styles[domain], kp_set)
+                      split_species, styles[domain], kp_set, animal_parts)
                      for i in range(n)]
             if nproc > 1 and n > 1:
                 results = track_parallel_progress(
@@ -320,15 +342,16 @@ def ensure_dataset(out_dir: str, num_images: int, seed: int = 0,
         dict: The dataset's ``meta.json`` content.
     """
     meta = read_meta(out_dir)
+    layout = kwargs.get('layout', 'domains')
     want = dict(version=GENERATOR_VERSION, num_images=int(num_images),
                 seed=seed, img_size=kwargs.get('img_size', 256),
                 source_style=kwargs.get('source_style', 'synthetic'),
-                target_style=kwargs.get('target_style', 'real'),
+                target_style=_layout_target_style(
+                    layout, kwargs.get('target_style', 'real')),
                 species=None if kwargs.get('species') is None else list(
                     kwargs['species']))
     want['style_params'] = _style_params(
         dict(source=want['source_style'], target=want['target_style']))
-    layout = kwargs.get('layout', 'domains')
     want['layout'] = None if layout == 'domains' else layout
     if meta is not None and all(meta.get(k) == v for k, v in want.items()):
         wanted_splits = kwargs.get('splits') or list(LAYOUTS[layout])

@@ -6,7 +6,8 @@ Rows: ``plain`` (the source-only ResNet-18's supervised step), ``scarcenet``
 (stage 2), ``uda_stage1`` (the supervised step of the refinement-head
 network), ``uda_animal`` (UDA-Animal-Pose stage 2), ``fidip``, ``freenet``
 (both networks' updates, feedback on; on the keypoint-set sources of
-``--union-data``), plus the
+``--union-data``), ``asda`` (pose step and generator step, one part per
+sample from ``--part-bank``), plus the
 recipes' documented speed switches as extra rows (``VARIANTS``). Each row's
 ``train_step`` (forward, losses, backward, optimiser steps) is timed on
 batches of its own demo config drawn once beforehand, the model in the
@@ -22,7 +23,8 @@ Breakdown per image (``breakdown_ms``): ``data`` (the row's pipeline in the
 main process, measured separately: it runs in loader workers during
 training), ``preprocess`` (the data preprocessor), ``student_forward``
 (forwards with gradients), ``student_no_grad`` (the student's no-gradient
-views), ``teacher_forward`` (FreeNet's trained teacher), ``teacher_no_grad``, ``discriminator_step`` (FiDIP's),
+views), ``teacher_forward`` (FreeNet's trained teacher), ``teacher_no_grad``,
+``generator_forward`` (ASDA's STN), ``discriminator_step`` (FiDIP's),
 ``losses_filters_rendering`` (the rest of the recipe's loss: filters,
 re-rendered targets, warps, loss terms) and ``backward_optim`` (the rest:
 backward passes and optimiser steps). ``--batch-sizes`` also measures
@@ -78,6 +80,10 @@ ROWS: Dict[str, dict] = dict(
                                 keep_ratio_back=0.65,
                                 keep_ratio_exclusive=0.65,
                                 feedback_weight=2.0)),
+    # one part per sample from the generator's part bank (--part-bank)
+    asda=dict(config='configs/asda/'
+              'asda_res18_synanimal-real-20shot_96x96_demo.py',
+              part_bank=True),
 )
 #: documented speed switches of the recipes: a base row and its options
 VARIANTS: Dict[str, dict] = dict(
@@ -94,8 +100,8 @@ VARIANTS: Dict[str, dict] = dict(
 OWN_SUPERVISED = dict(uda_animal='uda_stage1', uda_animal_joint='uda_stage1',
                       uda_animal_bf16='uda_stage1')
 PARTS = ('data', 'preprocess', 'student_forward', 'student_no_grad',
-         'teacher_forward', 'teacher_no_grad', 'discriminator_step', 'losses_filters_rendering',
-         'backward_optim')
+         'teacher_forward', 'teacher_no_grad', 'generator_forward',
+         'discriminator_step', 'losses_filters_rendering', 'backward_optim')
 
 
 def _datasets(node):
@@ -116,13 +122,15 @@ class Run:
 
     def __init__(self, name: str, spec: dict, root: str, batch_size: int,
                  batches: int, options: Optional[dict], tmp: str,
-                 width: float = 1.0, union_root: Optional[str] = None):
+                 width: float = 1.0, union_root: Optional[str] = None,
+                 part_bank: Optional[str] = None):
         from mmengine.optim import build_optim_wrapper
         from mmengine.runner import Runner
         from mmpose.registry import MODELS
         cfg = Config.fromfile(osp.join(REPO, spec['config']))
         apply_options(cfg, dict(options or {}, **(
-            {'width': width} if width != 1.0 else {})))
+            {'width': width} if width != 1.0 else {}), **(
+            {'part_bank': part_bank} if spec.get('part_bank') else {})))
         if spec.get('data') == 'union':
             root = union_root
         for ds in _datasets(cfg.train_dataloader.dataset):
@@ -246,10 +254,11 @@ class Run:
 
 def measure(specs: Dict[str, tuple], root: str, batch_size: int,
             batches: int, tmp: str, width: float = 1.0,
-            union_root: Optional[str] = None) -> Dict[str, dict]:
+            union_root: Optional[str] = None,
+            part_bank: Optional[str] = None) -> Dict[str, dict]:
     """Interleaved timing of rows (name -> (spec, options))."""
     runs = [Run(name, spec, root, batch_size, batches, opts, tmp, width,
-                union_root)
+                union_root, part_bank)
             for name, (spec, opts) in specs.items()]
     for n in range(batches + 1):
         for run in runs:
@@ -263,6 +272,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--union-data', default='data/synanimal_union',
                         help='the keypoint-set layout (freenet row; '
                         'generated with 600 images if missing)')
+    parser.add_argument('--part-bank', default='data/synanimal_parts',
+                        help='ASDA\'s part bank (asda row; built from 300 '
+                        'generated animals if missing)')
     parser.add_argument('--batches', type=int, default=5)
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--rows', nargs='+',
@@ -300,9 +312,14 @@ def main(argv: Optional[List[str]] = None) -> dict:
         from animal_da.datasets.synthetic import ensure_dataset
         ensure_dataset(args.union_data, 600, seed=0, nproc=2,
                        layout='keypoint_sets', show_progress=False)
+    if any(ROWS.get(n, {}).get('part_bank') for n in names) and \
+            not osp.isdir(args.part_bank):
+        from animal_da.datasets.part_bank import parts_from_generator
+        parts_from_generator(args.part_bank, 300, seed=1,
+                             show_progress=False)
     with tempfile.TemporaryDirectory() as tmp:
         rows = measure(specs, root, args.batch_size, args.batches, tmp,
-                       args.width, union_root)
+                       args.width, union_root, args.part_bank)
         scale = {}
         for bs in args.batch_sizes:
             got = measure({k: specs[k] for k in ('plain', 'scarcenet')},

@@ -48,6 +48,8 @@ class SemanticPartCanvas(BaseTransform):
         prob (float): Probability of drawing parts at all [1.0].
         sizes (dict, optional): Per-type size overrides (fraction of the
             body diagonal; default the bank's).
+        min_visible (int): Fewest visible keypoints for parts to be drawn
+            [0; ASDA's COCO setting: 8, ``num_joints_SA``].
     """
 
     def __init__(self, bank: str, types: Optional[Sequence[str]] = None,
@@ -56,7 +58,8 @@ class SemanticPartCanvas(BaseTransform):
                  erode_kernel: int = 3, blur_kernel: int = 3,
                  both_hf_sa: bool = False, centre_quirk: bool = True,
                  prob: float = 1.0,
-                 sizes: Optional[Dict[str, float]] = None):
+                 sizes: Optional[Dict[str, float]] = None,
+                 min_visible: int = 0):
         if not num_aug or min(num_aug) < 0:
             raise ValueError(f'num_aug must list part counts >= 0, got '
                              f'{num_aug}')
@@ -69,6 +72,7 @@ class SemanticPartCanvas(BaseTransform):
         self.erode_kernel, self.blur_kernel = erode_kernel, blur_kernel
         self.both_hf_sa, self.centre_quirk = both_hf_sa, centre_quirk
         self.prob = prob
+        self.min_visible = min_visible
 
     @staticmethod
     def body_diagonal(results: dict) -> float:
@@ -115,7 +119,10 @@ class SemanticPartCanvas(BaseTransform):
         imgs = np.zeros((self.max_parts, h, w, 3), np.uint8)
         masks = np.zeros((self.max_parts, h, w), np.float32)
         types = np.full((self.max_parts, ), -1, np.int64)
+        vis = np.asarray(results.get('keypoints_visible', np.ones((1, 1))))
+        vis = vis[..., 0] if vis.ndim == 3 else vis
         skip = (results.get('half_body') and not self.both_hf_sa) or \
+            int((vis > 0).sum()) < self.min_visible or \
             np.random.rand() >= self.prob
         n = 0 if skip else int(np.random.choice(self.num_aug))
         if n:

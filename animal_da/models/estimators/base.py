@@ -254,10 +254,14 @@ class SinglePoseRecipe(RecipePoseEstimator):
 
     def pose_loss(self, heat: Tensor, samples: list) -> Tensor:
         """The pose head's keypoint loss of heatmaps against the samples'
-        targets."""
-        target, weight = self.targets(samples, heat.device)
-        return self.pose_net.head.loss_module(heat, target.to(heat),
-                                              weight.to(heat))
+        targets (summed over the stages of a multi-stage head, as mmpose's
+        ``CPMHead``)."""
+        target, weight = self.targets(samples, heat[-1].device if isinstance(
+            heat, (list, tuple)) else heat.device)
+        loss_fn = self.pose_net.head.loss_module
+        if isinstance(heat, (list, tuple)):  # multi-stage heads (CPMHead)
+            return sum(loss_fn(h, target.to(h), weight.to(h)) for h in heat)
+        return loss_fn(heat, target.to(heat), weight.to(heat))
 
     def forward(self, inputs: Tensor, data_samples=None,
                 mode: str = 'tensor'):

@@ -2,166 +2,28 @@
 # info/union_definition.json, METHODS.md 3.3): the 21-joint union plus chin and
 # TigDog's shoulder points; FreeNet's kps_weights as joint_weights, its 24
 # eval sigmas. Source joints map here by animal_da.datasets.keypoint_sets.
+_base_ = ['animal_union21.py']
 dataset_info = dict(
     dataset_name='animal_union24',
-    paper_info=dict(
-        author='Zeng, Dan and others (FreeNet)',
-        title='Towards Labeling-free Fine-grained Animal Pose Estimation',
-        container='ACM MM',
-        year='2024',
-        homepage='https://github.com/yzrs/FreeNet',
-    ),
     keypoint_info={
-        0:
-        dict(name='L_eye', id=0, color=[0, 255, 0], type='upper',
-             swap='R_eye'),
-        1:
-        dict(name='R_eye',
-             id=1,
-             color=[255, 128, 0],
-             type='upper',
-             swap='L_eye'),
-        2:
-        dict(name='nose', id=2, color=[51, 153, 255], type='upper', swap=''),
-        3:
-        dict(name='neck', id=3, color=[51, 153, 255], type='upper', swap=''),
-        4:
-        dict(name='tail', id=4, color=[51, 153, 255], type='lower', swap=''),
-        5:
-        dict(name='L_F_hip',
-             id=5,
-             color=[0, 255, 0],
-             type='upper',
-             swap='R_F_hip'),
-        6:
-        dict(name='L_F_knee',
-             id=6,
-             color=[0, 255, 0],
-             type='upper',
-             swap='R_F_knee'),
-        7:
-        dict(name='L_F_paw',
-             id=7,
-             color=[0, 255, 0],
-             type='upper',
-             swap='R_F_paw'),
-        8:
-        dict(name='R_F_hip',
-             id=8,
-             color=[255, 128, 0],
-             type='upper',
-             swap='L_F_hip'),
-        9:
-        dict(name='R_F_knee',
-             id=9,
-             color=[255, 128, 0],
-             type='upper',
-             swap='L_F_knee'),
-        10:
-        dict(name='R_F_paw',
-             id=10,
-             color=[255, 128, 0],
-             type='upper',
-             swap='L_F_paw'),
-        11:
-        dict(name='L_B_hip',
-             id=11,
-             color=[0, 255, 0],
-             type='lower',
-             swap='R_B_hip'),
-        12:
-        dict(name='L_B_knee',
-             id=12,
-             color=[0, 255, 0],
-             type='lower',
-             swap='R_B_knee'),
-        13:
-        dict(name='L_B_paw',
-             id=13,
-             color=[0, 255, 0],
-             type='lower',
-             swap='R_B_paw'),
-        14:
-        dict(name='R_B_hip',
-             id=14,
-             color=[255, 128, 0],
-             type='lower',
-             swap='L_B_hip'),
-        15:
-        dict(name='R_B_knee',
-             id=15,
-             color=[255, 128, 0],
-             type='lower',
-             swap='L_B_knee'),
-        16:
-        dict(name='R_B_paw',
-             id=16,
-             color=[255, 128, 0],
-             type='lower',
-             swap='L_B_paw'),
-        17:
-        dict(name='L_ear',
-             id=17,
-             color=[0, 255, 0],
-             type='upper',
-             swap='R_ear'),
-        18:
-        dict(name='R_ear',
-             id=18,
-             color=[255, 128, 0],
-             type='upper',
-             swap='L_ear'),
-        19:
-        dict(name='throat', id=19, color=[51, 153, 255], type='lower',
-             swap=''),
-        20:
-        dict(name='wither', id=20, color=[51, 153, 255], type='lower',
-             swap=''),
-        21:
-        dict(name='chin', id=21, color=[51, 153, 255], type='upper', swap=''),
-        22:
-        dict(name='L_shoulder',
-             id=22,
-             color=[0, 255, 0],
-             type='upper',
-             swap='R_shoulder'),
-        23:
-        dict(name='R_shoulder',
-             id=23,
-             color=[255, 128, 0],
-             type='upper',
-             swap='L_shoulder'),
+        21: dict(name='chin', id=21, color=[51, 153, 255], type='upper',
+                 swap=''),
+        22: dict(name='L_shoulder', id=22, color=[0, 255, 0], type='upper',
+                 swap='R_shoulder'),
+        23: dict(name='R_shoulder', id=23, color=[255, 128, 0],
+                 type='upper', swap='L_shoulder'),
     },
     skeleton_info={
-        0: dict(link=('L_eye', 'R_eye'), id=0, color=[51, 153, 255]),
-        1: dict(link=('L_eye', 'nose'), id=1, color=[51, 153, 255]),
-        2: dict(link=('R_eye', 'nose'), id=2, color=[51, 153, 255]),
-        3: dict(link=('L_eye', 'L_ear'), id=3, color=[0, 255, 0]),
-        4: dict(link=('R_eye', 'R_ear'), id=4, color=[255, 128, 0]),
-        5: dict(link=('nose', 'chin'), id=5, color=[51, 153, 255]),
-        6: dict(link=('chin', 'throat'), id=6, color=[51, 153, 255]),
-        7: dict(link=('nose', 'throat'), id=7, color=[51, 153, 255]),
-        8: dict(link=('throat', 'neck'), id=8, color=[51, 153, 255]),
-        9: dict(link=('neck', 'wither'), id=9, color=[51, 153, 255]),
-        10: dict(link=('wither', 'tail'), id=10, color=[51, 153, 255]),
-        11: dict(link=('L_shoulder', 'L_F_hip'), id=11, color=[0, 255, 0]),
-        12: dict(link=('R_shoulder', 'R_F_hip'), id=12, color=[255, 128, 0]),
-        13: dict(link=('neck', 'L_F_hip'), id=13, color=[51, 153, 255]),
-        14: dict(link=('neck', 'R_F_hip'), id=14, color=[51, 153, 255]),
-        15: dict(link=('L_F_hip', 'L_F_knee'), id=15, color=[0, 255, 0]),
-        16: dict(link=('L_F_knee', 'L_F_paw'), id=16, color=[0, 255, 0]),
-        17: dict(link=('R_F_hip', 'R_F_knee'), id=17, color=[255, 128, 0]),
-        18: dict(link=('R_F_knee', 'R_F_paw'), id=18, color=[255, 128, 0]),
-        19: dict(link=('tail', 'L_B_hip'), id=19, color=[51, 153, 255]),
-        20: dict(link=('L_B_hip', 'L_B_knee'), id=20, color=[0, 255, 0]),
-        21: dict(link=('L_B_knee', 'L_B_paw'), id=21, color=[0, 255, 0]),
-        22: dict(link=('tail', 'R_B_hip'), id=22, color=[51, 153, 255]),
-        23: dict(link=('R_B_hip', 'R_B_knee'), id=23, color=[255, 128, 0]),
-        24: dict(link=('R_B_knee', 'R_B_paw'), id=24, color=[255, 128, 0]),
+        21: dict(link=('nose', 'chin'), id=21, color=[51, 153, 255]),
+        22: dict(link=('chin', 'throat'), id=22, color=[51, 153, 255]),
+        23: dict(link=('L_shoulder', 'L_F_hip'), id=23, color=[0, 255, 0]),
+        24: dict(link=('R_shoulder', 'R_F_hip'), id=24, color=[255, 128, 0]),
     },
+    # FreeNet's 24-joint kps_weights: 1 on eyes, nose, neck, tail and the
+    # extra joints; 1 / 1.2 / 1.5 on hip / knee / paw of every leg
     joint_weights=[
-        1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.2, 1.5, 1.0, 1.2, 1.5, 1.0, 1.2, 1.5,
-        1.0, 1.2, 1.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0
+        1., 1., 1., 1., 1., 1., 1.2, 1.5, 1., 1.2, 1.5, 1., 1.2, 1.5, 1., 1.2,
+        1.5, 1., 1., 1., 1., 1., 1., 1.
     ],
     sigmas=[
         0.025, 0.025, 0.026, 0.035, 0.035, 0.079, 0.072, 0.062, 0.079, 0.072,

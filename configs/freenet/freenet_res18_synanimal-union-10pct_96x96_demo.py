@@ -11,7 +11,7 @@ base_checkpoint = 'work_dirs/freenet_stage1/naive_merge.pth'
 
 # FreeNet: 45,000 iterations; AdamW lr 1e-3 (student) / 1e-5 (teacher), wd
 # 1e-4, linear warm-up over 900 iterations then cosine to 0, per network
-train_cfg = dict(max_epochs=4, val_interval=2)
+train_cfg = dict(max_epochs=6, val_interval=2)
 optim_wrapper = dict(
     _delete_=True,
     constructor='MultiModuleOptimWrapperConstructor',
@@ -25,8 +25,8 @@ param_scheduler = [
     # first epoch here)
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
          end=20),
-    dict(type='CosineAnnealingLR', T_max=4, eta_min=0., by_epoch=True,
-         begin=0, end=4, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=6, eta_min=0., by_epoch=True,
+         begin=0, end=6, convert_to_iter_based=True),
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=32)
 # one DDP wrapper per network (two optimisers, custom train_step)

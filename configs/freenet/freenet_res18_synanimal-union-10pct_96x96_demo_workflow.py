@@ -13,25 +13,28 @@
 # source's joints are in every evaluation.
 data_root = 'data/synanimal_union/'
 seed = 0
+# the half-width CPU model (the performance issue's converging regime):
+# about 20 minutes on 2 cores
+width = 0.5
 selection_metric = 'all/coco/AP'
 stages = dict(
     naive_merge=dict(
         kind='train', validate=False,
         config='./td-hm_res18_synanimal-union-naive-10pct_96x96_demo.py',
-        epochs=40),
+        epochs=300),
     base=dict(kind='export', model='@naive_merge'),
     freenet=dict(
         kind='train', validate=False, init='@base.checkpoint',
         config='./freenet_res18_synanimal-union-10pct_96x96_demo.py',
-        epochs=4),
+        epochs=6),
     # FreeNet's epoch is 8 x ceil(unlabelled / 7) instances in batches of
     # 32 (58 iterations with 600 images per source); the naive merge's is
-    # its 180 labelled instances (6 iterations): 4 FreeNet epochs are about
-    # 40 naive-merge epochs
+    # its 180 labelled instances (6 iterations): 6 FreeNet epochs are 58
+    # naive-merge epochs
     naive_merge_longer=dict(
         kind='train', validate=False, init='@base.checkpoint',
         config='./td-hm_res18_synanimal-union-naive-10pct_96x96_demo.py',
-        epochs=40),
+        epochs=58),
     eval_naive_merge=dict(kind='evaluate', model='@naive_merge',
                           method='naive_merge'),
     eval_naive_merge_longer=dict(kind='evaluate',

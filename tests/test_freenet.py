@@ -327,3 +327,34 @@ def test_freenet_two_cpu_processes(tiny_union_data, tmp_path):
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert osp.isfile(osp.join(work, 'epoch_1.pth'))
     assert differing_params(work, ['student.', 'teacher.']) == []
+
+
+def test_states_reach_both_views_of_the_union_dataset(tiny_union_data):
+    """The FreeNet training set: every source converted into the union by
+    name, the keypoint states in both pixel-aligned views (a TigDog-style
+    instance has no nose and no ears: not annotated; AP-10K-style ones no
+    throat)."""
+    from animal_da.apis.overrides import apply_workflow_keys
+    from animal_da.datasets.keypoint_states import NOT_ANNOTATED
+    cfg = Config.fromfile(FREENET)
+    apply_workflow_keys(cfg, data_root=tiny_union_data)
+    ds = DATASETS.build(cfg.train_dataloader.dataset)
+    names = keypoint_names(SOURCES['tigdog'][0])
+    assert len(names) == 19
+    seen = set()
+    for i in range(len(ds)):
+        out = ds[i]
+        ori = out['data_samples']['ori']
+        aug = out['data_samples']['aug']
+        st_o = ori.gt_instances.keypoints_state
+        np.testing.assert_array_equal(st_o, aug.gt_instances.keypoints_state)
+        src = ori.metainfo['dataset_name']
+        seen.add(src)
+        if src == 'tigdog19':
+            assert st_o[0, 2] == NOT_ANNOTATED  # nose
+            assert (st_o[0, 17:19] == NOT_ANNOTATED).all()  # ears
+        if src == 'ap10k':
+            assert (st_o[0, 17:24] == NOT_ANNOTATED).all()
+        w = ori.gt_instance_labels.keypoint_weights[0]
+        assert (w[torch.as_tensor(st_o[0]) == NOT_ANNOTATED] == 0).all()
+    assert seen == {'ap10k', 'animalpose', 'tigdog19'}

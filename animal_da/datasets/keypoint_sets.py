@@ -95,6 +95,20 @@ PART_GROUPS: Dict[str, Dict[str, List[int]]] = {
 }
 
 
+def metainfo_file(keypoint_set: str) -> str:
+    """The metainfo file of a union or a source keypoint set, by name.
+
+    Raises:
+        KeyError: An unknown name; the message lists the known ones.
+    """
+    if keypoint_set in UNIONS:
+        return UNIONS[keypoint_set]
+    if keypoint_set in SOURCES:
+        return SOURCES[keypoint_set][0]
+    raise KeyError(f'unknown keypoint set {keypoint_set!r}; known: '
+                   f'{sorted(SOURCES) + sorted(UNIONS)}')
+
+
 @lru_cache(maxsize=None)
 def keypoint_names(metainfo_file: str) -> Tuple[str, ...]:
     """Joint names of a metainfo file, in its order."""

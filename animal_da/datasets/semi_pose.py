@@ -11,7 +11,7 @@ from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
 
 from ..pseudo_labels import build_filter, load_pseudo_labels
-from .keypoint_sets import SOURCES, UNIONS
+from .keypoint_sets import metainfo_file
 
 
 def _read_id_list(path: str) -> List[int]:
@@ -89,11 +89,7 @@ class SemiPoseDataset(BaseCocoStyleDataset):
         if keypoint_set is not None:
             if kwargs.get('metainfo'):
                 raise ValueError('give keypoint_set or metainfo, not both')
-            files = dict({k: v[0] for k, v in SOURCES.items()}, **UNIONS)
-            if keypoint_set not in files:
-                raise KeyError(f'unknown keypoint_set {keypoint_set!r}; '
-                               f'known: {sorted(files)}')
-            kwargs['metainfo'] = dict(from_file=files[keypoint_set])
+            kwargs['metainfo'] = dict(from_file=metainfo_file(keypoint_set))
         super().__init__(*args, **kwargs)
 
     def parse_data_info(self, raw_data_info: dict) -> Optional[dict]:

@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from ..keypoint_sets import (SOURCES, UNIONS, keypoint_names,
+from ..keypoint_sets import (keypoint_names, metainfo_file,
                              mmpose_metainfo_file, union_mapping)
 from .render import KEYPOINT_NAMES, occlude_with_animal_parts, render_sample
 from .species import get_species
@@ -70,6 +70,8 @@ def _layout_target_style(layout: str, target_style: str) -> str:
     """The target style of a layout (its own default replaces 'real')."""
     own = LAYOUT_OPTIONS.get(layout, {}).get('target_style')
     return own if own and target_style == 'real' else target_style
+
+
 GENERATOR_VERSION = 2
 
 
@@ -103,7 +105,7 @@ def coco_categories(species: Optional[Sequence[str]] = None,
     if keypoint_set == 'ap10k':
         meta = ap10k_metainfo()
     else:
-        meta = parse_pose_metainfo(dict(from_file=_set_file(keypoint_set)))
+        meta = parse_pose_metainfo(dict(from_file=metainfo_file(keypoint_set)))
     names = [meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])]
     if keypoint_set == 'ap10k' and tuple(names) != KEYPOINT_NAMES:
         raise RuntimeError('mmpose AP-10K keypoint names changed: '
@@ -115,24 +117,15 @@ def coco_categories(species: Optional[Sequence[str]] = None,
     ]
 
 
-def _set_file(keypoint_set: str) -> str:
-    if keypoint_set in UNIONS:
-        return UNIONS[keypoint_set]
-    if keypoint_set in SOURCES:
-        return SOURCES[keypoint_set][0]
-    raise ValueError(f'unknown keypoint set {keypoint_set!r}; choose from '
-                     f'{sorted(SOURCES) + sorted(UNIONS)}')
-
-
 def _union_index(keypoint_set: str) -> Optional[np.ndarray]:
     """Per native joint of a keypoint set, its index in the generator's
     24-joint union (None: AP-10K's classic output)."""
     if keypoint_set == 'ap10k':
         return None
     if keypoint_set == 'animal_union24':
-        return np.arange(len(keypoint_names(UNIONS[keypoint_set])))
+        return np.arange(len(keypoint_names(metainfo_file(keypoint_set))))
     mapping = dict(union_mapping(keypoint_set, 'animal_union24'))
-    n = len(keypoint_names(SOURCES[keypoint_set][0]))
+    n = len(keypoint_names(metainfo_file(keypoint_set)))
     if sorted(mapping) != list(range(n)):
         raise ValueError(f'{keypoint_set} has joints outside the 24-joint '
                          'union; the generator cannot render them')

@@ -15,7 +15,7 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS
 from torch import Tensor
 
-from ...datasets.keypoint_sets import PART_GROUPS, SOURCES, UNIONS
+from ...datasets.keypoint_sets import PART_GROUPS, metainfo_file
 from ...pseudo_labels import build_filter, decode_argmax, render_gaussian
 from .teacher_student import TeacherStudentPoseEstimator
 
@@ -147,8 +147,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
 
     @staticmethod
     def _metainfo_weights(kp_set: str) -> List[float]:
-        file = UNIONS[kp_set] if kp_set in UNIONS else SOURCES[kp_set][0]
-        meta = parse_pose_metainfo(dict(from_file=file))
+        meta = parse_pose_metainfo(dict(from_file=metainfo_file(kp_set)))
         return [float(w) for w in meta['dataset_keypoint_weights']]
 
     # ---- pieces ---------------------------------------------------------

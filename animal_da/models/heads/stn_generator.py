@@ -79,7 +79,7 @@ class RandomPartPlacer(nn.Module):
     """
 
     def __init__(self, num_types: int = 1, max_rotation: float = math.pi,
-                 max_translation: float = 2.4, **kwargs):
+                 max_translation: float = 2.4):
         super().__init__()
         self.num_types = num_types
         self.max_rotation, self.max_translation = max_rotation, \

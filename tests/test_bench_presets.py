@@ -126,3 +126,45 @@ def test_learning_curve_plateau_rule():
     cfg = wf.stage_config('oracle_res18_half', st, {})
     assert cfg.train_cfg.val_interval == 4
     assert cfg.model.backbone.base_channels == 32
+
+
+def test_seed_records_reused_only_for_same_settings(tmp_path, monkeypatch):
+    """A seed's committed record stands in for its run only when made
+    under the same settings with every wanted row; a run writes one."""
+    import _common
+    calls = []
+
+    def fake_run(workflow, work_dir):
+        calls.append(work_dir)
+        return dict(rows=[dict(method='oracle', train_stage='oracle',
+                               checkpoint='/tmp/x.pth',
+                               ap=dict(mean=1.0, std=0.0, per_seed=[1.0]))],
+                    skipped=[], stages=dict(oracle=dict(outputs=dict(
+                        train_images_per_s=50.0, train_s=10.0,
+                        checkpoint='/tmp/x.pth'))))
+
+    monkeypatch.setattr(_common, 'run_workflow', fake_run)
+    record = str(tmp_path / 'runs' / 'seed0.json')
+    settings = dict(epochs=48, ramp=(2, 4))
+    got = _common.run_seed_cached(None, 'w0', record, settings, {'oracle'},
+                                  extra=lambda s: dict(note=len(s['rows'])))
+    assert calls == ['w0'] and got['note'] == 1
+    import json
+    with open(record) as f:
+        rec = json.load(f)
+    assert 'checkpoint' not in rec['rows'][0]
+    assert rec['stages'] == dict(oracle=dict(outputs=dict(
+        train_images_per_s=50.0, train_s=10.0)))
+    # same settings: the record, its rows counted as reused
+    again = _common.run_seed_cached(None, 'w1', record, dict(settings),
+                                    {'oracle'})
+    assert calls == ['w0'] and again['skipped'] == ['oracle']
+    runs = _common.runs_by_row([again])
+    assert runs['oracle'][0]['reused'] and runs['oracle'][0]['ap'] == 1.0
+    # other settings, a missing row, or --fresh: run again
+    _common.run_seed_cached(None, 'w2', record, dict(epochs=12), {'oracle'})
+    _common.run_seed_cached(None, 'w3', record, settings,
+                            {'oracle', 'source_only'})
+    _common.run_seed_cached(None, 'w4', record, settings, {'oracle'},
+                            fresh=True)
+    assert calls == ['w0', 'w2', 'w3', 'w4']

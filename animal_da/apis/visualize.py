@@ -98,3 +98,76 @@ def draw_comparison(models: List[tuple], ann_file: str, img_dir: str,
     grid = np.concatenate(rows, axis=0)
     atomic_write(out_file, lambda p: cv2.imwrite(p, grid))
     return out_file
+
+
+def _to_rgb_uint8(x, mean, std) -> np.ndarray:
+    """A normalised (N, 3, H, W) batch back to (N, H, W, 3) uint8 RGB."""
+    x = x.detach().float().cpu() * std.view(1, -1, 1, 1).cpu() + \
+        mean.view(1, -1, 1, 1).cpu()
+    return x.clamp(0, 255).permute(0, 2, 3, 1).numpy().astype(np.uint8)
+
+
+def draw_pasted_parts(config: str, checkpoint: Optional[str], out_file: str,
+                      num_images: int = 8, seed: int = 0, scale: int = 2,
+                      device: str = 'cpu') -> str:
+    """ASDA's training crops: clean, with the parts at their initial place
+    (the generator's identity) and as the trained generator pastes them.
+
+    Args:
+        config (str): An ASDA training config (``AdversarialAugPoseEstimator``
+            with its part bank set, e.g. a workflow train stage's config).
+        checkpoint (str, optional): Its checkpoint (generator included);
+            ``None`` draws an untrained generator.
+        out_file (str): Output image path.
+        num_images (int): Crops per row (the train set's first ones).
+        seed (int): Seed of the random pipeline (parts, augmentation).
+        scale (int): Upscaling of the small crops.
+        device (str): Device.
+
+    Returns:
+        str: ``out_file``.
+    """
+    import torch
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+    from mmengine.runner import load_checkpoint, set_random_seed
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import DATASETS, MODELS
+    init_default_scope('mmpose')
+    cfg = Config.fromfile(config)
+    if cfg.model.get('type') != 'AdversarialAugPoseEstimator':
+        raise ValueError(f'{config}: not an ASDA config (model type '
+                         f"{cfg.model.get('type')!r})")
+    set_random_seed(seed)
+    model = MODELS.build(cfg.model).to(device).eval()
+    if checkpoint:
+        load_checkpoint(model, checkpoint, map_location=device, strict=True)
+    identity = MODELS.build(cfg.model.generator).to(device).eval()
+    identity.init_weights()  # zero last layer: the parts stay where placed
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    batch = pseudo_collate([dataset[i] for i in
+                            range(min(num_images, len(dataset)))])
+    with torch.no_grad():
+        data = model.data_preprocessor(batch, False)
+        inputs, samples = data['inputs'], data['data_samples']
+        parts = model.parts(samples, inputs.device)
+        rows = [inputs, identity(inputs, *parts),
+                model.generator(inputs, *parts)]
+    pre = model.data_preprocessor
+    labels = ['clean crop', 'parts at the canvas centre (generator at init)',
+              'parts placed by the trained generator' if checkpoint else
+              'parts placed by the generator (untrained)']
+    out_rows = []
+    for label, x in zip(labels, rows):
+        tiles = _to_rgb_uint8(x, pre.mean, pre.std)
+        row = np.concatenate(list(tiles), axis=1)
+        row = cv2.resize(row, None, fx=scale, fy=scale,
+                         interpolation=cv2.INTER_NEAREST)
+        band = np.full((24, row.shape[1], 3), 255, np.uint8)
+        cv2.putText(band, label, (6, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+        out_rows.append(np.concatenate([band, row], axis=0))
+    grid = np.concatenate(out_rows, axis=0)
+    atomic_write(out_file, lambda p: cv2.imwrite(
+        p, cv2.cvtColor(grid, cv2.COLOR_RGB2BGR)))
+    return out_file

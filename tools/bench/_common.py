@@ -1,18 +1,24 @@
 """Helpers shared by the benchmarks: where they ran, rows over seeds from
 workflow summaries, tables. The benchmarks run workflows
 (``animal_da.apis.workflow``); they chain no stages themselves."""
+import json
 import os
 import os.path as osp
 import platform
 import sys
-from typing import Dict, List
+from typing import Callable, Dict, List, Optional
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 import animal_da  # noqa: E402,F401  (before torch: thread settings)
-from animal_da.apis.workflow import summary_row  # noqa: E402
+from animal_da.apis.workflow import run_workflow, summary_row  # noqa: E402
+from animal_da.utils import dump_json_atomic  # noqa: E402
+
+#: committed per-seed results of long benchmarks (``seed_record``): a run
+#: split over several sessions (machines) keeps its finished seeds
+RECORDS = osp.join(REPO, 'docs', 'benchmarks', 'runs')
 
 
 def machine() -> str:
@@ -46,6 +52,66 @@ def runs_by_row(summaries: List[dict]) -> Dict[str, List[dict]]:
             run['reused'] = r['train_stage'] in s.get('skipped', [])
             runs.setdefault(row_name(r), []).append(run)
     return runs
+
+
+def seed_record(summary: dict, settings: dict, **extra) -> dict:
+    """What the benchmarks read of one seed's workflow summary (rows,
+    training speed, reuse), small enough to commit, with the settings it
+    was run under and ``extra`` values (e.g. pseudo-label quality)."""
+    train = {r['train_stage'] for r in summary['rows']}
+    rows = [{k: v for k, v in r.items() if k != 'checkpoint'}
+            for r in summary['rows']]
+    return dict(settings=settings, rows=rows,
+                skipped=[n for n in summary.get('skipped', [])
+                         if n in train],
+                stages={n: dict(outputs={
+                    k: v for k, v in (summary['stages'][n]['outputs'] or
+                                      {}).items()
+                    if k in ('train_images_per_s', 'train_s')})
+                    for n in train}, **extra)
+
+
+def run_seed_cached(workflow, work_dir: str, record: str, settings: dict,
+                    wanted: List[str], fresh: bool = False,
+                    extra: Optional[Callable[[dict], dict]] = None,
+                    logger=None) -> dict:
+    """One seed's workflow, or its committed record when one exists for
+    the same ``settings`` with every ``wanted`` row: a long benchmark can
+    then be finished seed by seed on different machines (the record's
+    rows count as reused runs). A finished run writes its record.
+
+    Args:
+        workflow: The seed's workflow config.
+        work_dir (str): Its folder (finished stages there are kept too).
+        record (str): The record's JSON path.
+        settings (dict): What the rows depend on (preset values); a record
+            made under other settings is not used.
+        wanted (list[str]): Methods (rows) the caller needs.
+        fresh (bool): Ignore an existing record.
+        extra (callable, optional): ``summary -> dict`` of values kept in
+            the record beside the rows (computed from the run's files).
+        logger: Where to say that a record was used.
+
+    Returns:
+        dict: The summary or the record (``rows``, ``stages``, ``skipped``
+        and the ``extra`` values).
+    """
+    settings = json.loads(json.dumps(settings))  # tuples as JSON has them
+    if not fresh and osp.isfile(record):
+        with open(record) as f:
+            rec = json.load(f)
+        have = {r['method'] for r in rec['rows']}
+        if rec.get('settings') == settings and set(wanted) <= have:
+            if logger:
+                logger.info(f'rows of {record} reused (finished earlier; '
+                            '--fresh to run again)')
+            rec['skipped'] = sorted(rec['stages'])
+            return rec
+    summary = run_workflow(workflow, work_dir)
+    rec = seed_record(summary, settings, **(extra(summary) if extra else {}))
+    dump_json_atomic(rec, record, indent=2)
+    return dict(summary, **{k: rec[k] for k in rec if k not in (
+        'settings', 'rows', 'skipped', 'stages')})
 
 
 def collect_rows(summaries: List[dict], seeds: List[int]) -> List[dict]:

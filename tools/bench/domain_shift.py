@@ -40,11 +40,11 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _common import (REPO, collect_rows, machine, runs_by_row,  # noqa: E402
-                     table)
+from _common import (REPO, RECORDS, collect_rows, machine,  # noqa: E402
+                     run_seed_cached, runs_by_row, table)
 
 from animal_da.apis.overrides import semi_datasets  # noqa: E402
-from animal_da.apis.workflow import run_workflow, subset_stages  # noqa: E402
+from animal_da.apis.workflow import subset_stages  # noqa: E402
 from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
 from animal_da.evaluation.pseudo_label_quality import \
     pseudo_label_quality  # noqa: E402
@@ -250,6 +250,12 @@ def _uda_pseudo_label_quality(summary: dict) -> dict:
     return pseudo_label_quality(pl['file'], pool, filt)
 
 
+def _methods(wf: Config) -> set:
+    """The methods of a workflow's summary rows."""
+    return {st.get('method', n) for n, st in wf.stages.items()
+            if st['kind'] == 'evaluate'}
+
+
 def gap_shares(runs: Dict[str, List[dict]], seeds: List[int]) -> dict:
     """Each method's share of the source-only-to-oracle gap, per seed, then
     mean and std."""
@@ -287,6 +293,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
                         'Pose\'s stage-2 terms (first seed only)')
     parser.add_argument('--data', default='data/synanimal')
     parser.add_argument('--work-dir', default='work_dirs/bench')
+    parser.add_argument('--fresh', action='store_true',
+                        help='run seeds again even where docs/benchmarks/'
+                        'runs/ holds their finished rows')
     parser.add_argument('--out', help='JSON output (default: docs/'
                         'benchmarks/domain_shift_<preset>.json)')
     args = parser.parse_args(argv)
@@ -307,22 +316,35 @@ def main(argv: Optional[List[str]] = None) -> dict:
     work = osp.join(args.work_dir, f'domain_shift_{args.preset}')
     wanted = list(methods) + (['uda_stage1'] if 'uda_animal' in methods
                               else [])
+    # what the rows depend on: a committed seed record made under the same
+    # settings stands in for the seed's run (seeds finished on other days)
+    settings = dict({k: v for k, v in preset.items() if k != 'seeds'},
+                    preset=args.preset, data={k: meta.get(k) for k in (
+                        'version', 'num_images', 'seed', 'style_params')})
+    record = osp.join(RECORDS, f'domain_shift_{args.preset}_{{}}.json')
+    quality_of = (lambda s: dict(pseudo_labels=_uda_pseudo_label_quality(
+        s))) if 'uda_animal' in methods else None
     summaries, quality = [], []
     for seed in seeds:
         logger.info(f'seed {seed}: {methods}')
-        summary = run_workflow(
-            domain_shift_workflow(preset, args.data, seed, wanted),
-            osp.join(work, f'seed{seed}'))
+        wf = domain_shift_workflow(preset, args.data, seed, wanted)
+        summary = run_seed_cached(
+            wf, osp.join(work, f'seed{seed}'), record.format(f'seed{seed}'),
+            settings, _methods(wf), fresh=args.fresh, extra=quality_of,
+            logger=logger)
         summaries.append(summary)
-        if 'uda_animal' in methods:
-            quality.append(_uda_pseudo_label_quality(summary))
+        if 'pseudo_labels' in summary:
+            quality.append(summary['pseudo_labels'])
             logger.info(f'uda pseudo labels seed {seed}: {quality[-1]}')
     ablation = None
     if args.ablation:  # one seed, in its folder (shared stages reused)
         names = ['source_only', 'oracle', 'uda_animal'] + list(UDA_ABLATION)
-        summary = run_workflow(
-            domain_shift_workflow(preset, args.data, seeds[0], names),
-            osp.join(work, f'seed{seeds[0]}'))
+        wf = domain_shift_workflow(preset, args.data, seeds[0], names)
+        summary = run_seed_cached(
+            wf, osp.join(work, f'seed{seeds[0]}'),
+            record.format(f'ablation_seed{seeds[0]}'), settings,
+            _methods(wf), fresh=args.fresh,
+            logger=logger)
         ab_runs = runs_by_row([summary])
         ablation = dict(seed=seeds[0], rows=collect_rows([summary],
                                                          seeds[:1]),

@@ -168,3 +168,30 @@ def test_seed_records_reused_only_for_same_settings(tmp_path, monkeypatch):
     _common.run_seed_cached(None, 'w4', record, settings, {'oracle'},
                             fresh=True)
     assert calls == ['w0', 'w2', 'w3', 'w4']
+
+
+def test_keypoint_union_val_trials_evaluate_on_val_only():
+    """FreeNet trials are chosen on union_val: every evaluation of the
+    trials workflow reads union_val, each trial is the demo's FreeNet stage
+    with its options and about the same number of iterations."""
+    import keypoint_union_val as kv
+    from animal_da.apis.workflow import Workflow
+    preset = kv.PRESETS['cpu-small']
+    wf = Workflow(kv.trials_workflow(preset, 'data/x', 0, list(kv.TRIALS)),
+                  'work_dirs/unused')
+    evals = [st for st in wf.stages.values() if st['kind'] == 'evaluate']
+    assert len(evals) == 2 + 2 * len(kv.TRIALS)
+    for st in evals:
+        assert st['cfg_options']['test_dataloader.dataset.ann_file'] == \
+            'annotations/union_val.json'
+    for name, (scale, opts) in kv.TRIALS.items():
+        st = wf.stages[f'freenet_{name}']
+        assert st['init'] == '@base.checkpoint'
+        for k, v in opts.items():
+            assert st['cfg_options'][k] == (list(v) if isinstance(
+                v, tuple) else v)
+        # iterations per epoch of DomainBalancedSampler with 1,620
+        # unlabelled and 180 labelled instances, batches of 32
+        u, lab = opts.get('train_dataloader.sampler.ratio', (7, 1))
+        per_epoch = (u + lab) * max(-(-1620 // u), -(-180 // lab)) / 32
+        assert abs(per_epoch * st['epochs'] - 348) < 60, name

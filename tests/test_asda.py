@@ -290,6 +290,18 @@ def test_asda_demo_workflow_trains_and_evaluates(tiny_data, tmp_path):
     log = open(next(iter(__import__('glob').glob(osp.join(
         str(tmp_path / 'w'), 'asda', '*', '*.log'))))).read()
     assert 'loss_gen' in log and 'generator.lr' in log
+    # the picture of pasted crops from the trained stage
+    from animal_da.apis.visualize import draw_pasted_parts
+    out = summary['stages']['asda']['outputs']
+    png = draw_pasted_parts(out['config'], out['checkpoint'],
+                            str(tmp_path / 'pasted.png'), num_images=3)
+    grid = cv2.imread(png)
+    assert grid.shape == (3 * (28 + 2 * 96), 3 * 2 * 96, 3)
+    rows = [grid[i * 220 + 28:(i + 1) * 220] for i in range(3)]
+    assert not np.array_equal(rows[0], rows[1])  # parts were pasted
+    with pytest.raises(ValueError, match='not an ASDA config'):
+        draw_pasted_parts(summary['stages']['supervised']['outputs'][
+            'config'], None, str(tmp_path / 'x.png'))
 
 
 def test_asda_two_cpu_processes(tiny_data, bank, tmp_path):

@@ -61,6 +61,17 @@ def draw_predictions(config: str, checkpoint: str, ann_file: str,
     return out_file
 
 
+def _labelled_row(row: np.ndarray, label: str, scale: int) -> np.ndarray:
+    """A row of tiles upscaled (nearest) under a white band with its
+    label."""
+    row = cv2.resize(row, None, fx=scale, fy=scale,
+                     interpolation=cv2.INTER_NEAREST)
+    band = np.full((28, row.shape[1], 3), 255, np.uint8)
+    cv2.putText(band, label, (6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                (0, 0, 0), 1, cv2.LINE_AA)
+    return np.concatenate([band, row], axis=0)
+
+
 def draw_comparison(models: List[tuple], ann_file: str, img_dir: str,
                     out_file: str, num_images: int = 6, device: str = 'cpu',
                     scale: int = 2) -> str:
@@ -86,12 +97,7 @@ def draw_comparison(models: List[tuple], ann_file: str, img_dir: str,
                          num_images=num_images, device=device)
         row = cv2.imread(tmp)
         os.remove(tmp)
-        row = cv2.resize(row, None, fx=scale, fy=scale,
-                         interpolation=cv2.INTER_NEAREST)
-        band = np.full((28, row.shape[1], 3), 255, np.uint8)
-        cv2.putText(band, label, (6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
-                    (0, 0, 0), 1, cv2.LINE_AA)
-        rows.append(np.concatenate([band, row], axis=0))
+        rows.append(_labelled_row(row, label, scale))
     width = max(r.shape[1] for r in rows)
     rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)),
                    constant_values=255) for r in rows]
@@ -160,13 +166,8 @@ def draw_pasted_parts(config: str, checkpoint: Optional[str], out_file: str,
     out_rows = []
     for label, x in zip(labels, rows):
         tiles = _to_rgb_uint8(x, pre.mean, pre.std)
-        row = np.concatenate(list(tiles), axis=1)
-        row = cv2.resize(row, None, fx=scale, fy=scale,
-                         interpolation=cv2.INTER_NEAREST)
-        band = np.full((24, row.shape[1], 3), 255, np.uint8)
-        cv2.putText(band, label, (6, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
-                    (0, 0, 0), 1, cv2.LINE_AA)
-        out_rows.append(np.concatenate([band, row], axis=0))
+        out_rows.append(_labelled_row(np.concatenate(list(tiles), axis=1),
+                                      label, scale))
     grid = np.concatenate(out_rows, axis=0)
     atomic_write(out_file, lambda p: cv2.imwrite(
         p, cv2.cvtColor(grid, cv2.COLOR_RGB2BGR)))

@@ -45,6 +45,10 @@ TRIALS: Dict[str, tuple] = {
     'student_lr_1e-4': (1.0, {'optim_wrapper.student.optimizer.lr': 1e-4}),
     # no feedback term (the teacher then only learns from its own labels)
     'no_feedback': (1.0, {f'{HOOK}.feedback_weight.end_value': 0.0}),
+    # BN running statistics kept from the naive merge (both networks): in
+    # train mode they would follow batches of RandWeakAugment views
+    # (inverted, equalised, cut-out images) and 4-image labelled passes
+    'bn_frozen': (1.0, {'model.pose_estimator.backbone.norm_eval': True}),
     'labelled_1to1_lr_1e-4': (0.5, {
         'train_dataloader.sampler.ratio': (1, 1),
         'optim_wrapper.student.optimizer.lr': 1e-4}),

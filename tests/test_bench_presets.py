@@ -195,3 +195,33 @@ def test_keypoint_union_val_trials_evaluate_on_val_only():
         u, lab = opts.get('train_dataloader.sampler.ratio', (7, 1))
         per_epoch = (u + lab) * max(-(-1620 // u), -(-180 // lab)) / 32
         assert abs(per_epoch * st['epochs'] - 348) < 60, name
+
+
+def test_keypoint_union_runs_the_trial_chosen_on_val():
+    """The benchmark's FreeNet stage carries its preset's trial (epochs
+    scaled, options set), the trial is the best FreeNet student on union_val
+    exclusive joints in the committed val benchmark, and ``rows`` keeps only
+    the stages those rows need."""
+    import json
+    import keypoint_union as ku
+    from animal_da.apis.workflow import Workflow
+    preset = ku.PRESETS['cpu-small']
+    scale, opts = ku.TRIALS[preset['freenet_trial']]
+    wf = Workflow(ku.union_workflow(preset, 'data/x', 0), 'work_dirs/unused')
+    st = wf.stages['freenet']
+    assert st['epochs'] == round(preset['freenet_epochs'] * scale)
+    for k, v in opts.items():
+        assert st['cfg_options'][k] == (list(v) if isinstance(v, tuple)
+                                        else v)
+    assert {f'{s}_only' for s in ku.SOURCES} <= set(wf.stages)
+    with open(osp.join(REPO, 'docs', 'benchmarks',
+                       'keypoint_union_val_cpu-small.json')) as f:
+        val = json.load(f)
+    students = {r['method']: r['ap_exclusive']['mean'] for r in val['rows']
+                if r['method'].endswith('_student')}
+    best = max(students, key=students.get)
+    assert best == f'freenet_{preset["freenet_trial"]}_student'
+    sub = ku.union_workflow(preset, 'data/x', 0, ['freenet', 'naive_merge'])
+    assert set(sub.stages) == {'naive_merge', 'base', 'freenet',
+                               'eval_naive_merge', 'eval_freenet',
+                               'eval_freenet_teacher'}

@@ -13,12 +13,19 @@ the naive merge trained on for as many iterations as FreeNet's stage (the
 control), and FreeNet's student (the evaluated model) and teacher. AP and
 PCK@0.05 on all, shared and exclusive joints (and each source's joints) of
 ``union_test``, training images/s of every row. Nothing is selected on the
-test split (final weights everywhere). Prints a table and one JSON line,
-also written to ``docs/benchmarks/keypoint_union_<preset>.json``. Finished
-stages are kept, so an interrupted benchmark resumes.
+test split (final weights everywhere): FreeNet's setting is the preset's
+``freenet_trial`` (a key of TRIALS), chosen on ``union_val`` by
+``keypoint_union_val.py``. Prints a table and one JSON line, also written
+to ``docs/benchmarks/keypoint_union_<preset>.json`` (another trial than the
+preset's: ``..._<preset>_<trial>.json``). Finished stages are kept, so an
+interrupted benchmark resumes, and each finished seed leaves a record in
+``docs/benchmarks/runs/`` that stands in for its run under the same
+settings (``--fresh`` ignores it).
 
 Example:
     python tools/bench/keypoint_union.py --preset cpu-small
+    python tools/bench/keypoint_union.py --rows naive_merge \
+        naive_merge_longer freenet
 """
 import argparse
 import json
@@ -31,9 +38,10 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _common import REPO, collect_rows, machine  # noqa: E402
+from _common import (RECORDS, REPO, collect_rows, machine,  # noqa: E402
+                     run_seed_cached)
 
-from animal_da.apis.workflow import run_workflow  # noqa: E402
+from animal_da.apis.workflow import subset_stages  # noqa: E402
 from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
 
@@ -49,12 +57,18 @@ PRESETS: Dict[str, dict] = {
     # epochs with as many iterations as FreeNet's stage (its epoch is
     # 8 ceil(unlabelled / 7) instances = 58 iterations, the naive merge's
     # the labelled 10 % = 6 iterations)
+    # freenet_trial: a key of TRIALS, the FreeNet setting the benchmark runs
+    # (cpu-small: chosen on union_val, docs/benchmarks/
+    # keypoint_union_val_cpu-small.json; the paper setting's union_test
+    # run: keypoint_union_cpu-small_paper.json)
     'cpu-small': dict(num_images=600, naive_epochs=300, freenet_epochs=6,
                       longer_epochs=58, batch_size=32, width=0.5,
-                      seeds=[0, 1], options={}),
+                      seeds=[0, 1], options={},
+                      freenet_trial='labelled_1to1'),
     # a minutes-long check that every row runs (figures meaningless)
     'smoke': dict(num_images=32, naive_epochs=1, freenet_epochs=1,
                   longer_epochs=1, batch_size=8, width=0.5, seeds=[0],
+                  freenet_trial='paper',
                   options={'train_dataloader.num_workers': 0,
                            'train_dataloader.persistent_workers': False,
                            'val_dataloader.num_workers': 0,
@@ -65,21 +79,53 @@ PRESETS: Dict[str, dict] = {
     # machine; AMP through AmpOptimWrapper is a config change)
     'gpu': dict(num_images=5000, naive_epochs=60, freenet_epochs=20,
                 longer_epochs=200, batch_size=64, width=1.0,
-                seeds=[0, 1, 2],
+                seeds=[0, 1, 2], freenet_trial='paper',
                 options={'train_dataloader.num_workers': 8,
                          'val_dataloader.num_workers': 4,
                          'test_dataloader.num_workers': 4}),
 }
+HOOK = 'custom_hooks[ScheduledValuesHook].values'
+#: trial -> (FreeNet epochs relative to the preset's, options over the
+#: FreeNet stage); the sampler's epoch is sum(ratio) x max(ceil(U / r_u),
+#: ceil(L / r_l)) instances (U = 1,620 unlabelled, L = 180 labelled): 58
+#: iterations at 7:1, 67.5 at 3:1, 101 at 1:1, so epochs are scaled to keep
+#: about the paper setting's 348 iterations
+TRIALS: Dict[str, tuple] = {
+    # the demo's settings (METHODS.md 3 values)
+    'paper': (1.0, {}),
+    # 8 labelled instances per batch of 32 instead of 4
+    'labelled_3to1': (5 / 6, {'train_dataloader.sampler.ratio': (3, 1)}),
+    # 16 labelled per batch
+    'labelled_1to1': (0.5, {'train_dataloader.sampler.ratio': (1, 1)}),
+    # the student's lr a tenth of the paper's (it starts converged here)
+    'student_lr_1e-4': (1.0, {'optim_wrapper.student.optimizer.lr': 1e-4}),
+    # no feedback term (the teacher then only learns from its own labels)
+    'no_feedback': (1.0, {f'{HOOK}.feedback_weight.end_value': 0.0}),
+    # BN running statistics kept from the naive merge (both networks): in
+    # train mode they would follow batches of RandWeakAugment views
+    # (inverted, equalised, cut-out images) and 4-image labelled passes
+    'bn_frozen': (1.0, {'model.pose_estimator.backbone.norm_eval': True}),
+    'labelled_1to1_lr_1e-4': (0.5, {
+        'train_dataloader.sampler.ratio': (1, 1),
+        'optim_wrapper.student.optimizer.lr': 1e-4}),
+}
 #: the rows' headline comparisons: FreeNet's student against these rows
 CONTROLS = ('naive_merge', 'naive_merge_longer')
+#: rows -> the evaluate stages that give them (``--rows``)
+ROWS = dict({f'{src}_only': [f'eval_{src}_only'] for src in SOURCES},
+            naive_merge=['eval_naive_merge'],
+            naive_merge_longer=['eval_naive_merge_longer'],
+            freenet=['eval_freenet', 'eval_freenet_teacher'])
 #: metric keys of the table (all, shared and exclusive joints)
 COLUMNS = ('ap', 'ap_shared', 'ap_exclusive', 'pck_bbox',
            'pck_bbox_shared', 'pck_bbox_exclusive')
 
 
-def union_workflow(preset: dict, data: str, seed: int) -> Config:
-    """The FreeNet workflow sized by the preset, plus one train and one
-    evaluate stage per source alone."""
+def union_workflow(preset: dict, data: str, seed: int,
+                   rows: Optional[List[str]] = None) -> Config:
+    """The FreeNet workflow sized by the preset (its FreeNet stage with
+    the preset's ``freenet_trial``), plus one train and one evaluate stage
+    per source alone; only what ``rows`` (keys of ROWS) need if given."""
     cfg = Config.fromfile(osp.join(REPO, WORKFLOW))
     folder = osp.dirname(osp.join(REPO, WORKFLOW))
     stages = cfg.stages.to_dict()
@@ -88,7 +134,12 @@ def union_workflow(preset: dict, data: str, seed: int) -> Config:
             st['config'] = osp.normpath(osp.join(folder, st['config']))
     stages['naive_merge']['epochs'] = preset['naive_epochs']
     stages['naive_merge_longer']['epochs'] = preset['longer_epochs']
-    stages['freenet']['epochs'] = preset['freenet_epochs']
+    scale, trial_options = TRIALS[preset['freenet_trial']]
+    stages['freenet']['epochs'] = max(1, round(preset['freenet_epochs'] *
+                                               scale))
+    if trial_options:
+        stages['freenet']['cfg_options'] = dict(
+            stages['freenet'].get('cfg_options') or {}, **trial_options)
     for src in SOURCES:
         stages[f'{src}_only'] = dict(
             kind='train', validate=False, epochs=preset['naive_epochs'],
@@ -106,6 +157,8 @@ def union_workflow(preset: dict, data: str, seed: int) -> Config:
                 selection_metric=cfg.get('selection_metric'))
     if preset['width'] != 1.0:
         keys['width'] = preset['width']
+    if rows is not None:
+        stages = subset_stages(stages, [s for r in rows for s in ROWS[r]])
     return Config(dict(keys, stages=stages))
 
 
@@ -148,20 +201,39 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--out')
     parser.add_argument('--note', help='a remark stored in the JSON (e.g. '
                         'that another job shared the cores)')
+    parser.add_argument('--freenet-trial', choices=sorted(TRIALS),
+                        help='the FreeNet setting (default: the preset\'s; '
+                        'choose one on union_val with keypoint_union_val.py)')
+    parser.add_argument('--rows', nargs='+', choices=sorted(ROWS),
+                        default=list(ROWS), help='rows to run (default: all)')
+    parser.add_argument('--fresh', action='store_true',
+                        help='run seeds again even where docs/benchmarks/'
+                        'runs/ holds their record under the same settings')
     args = parser.parse_args(argv)
-    preset = PRESETS[args.preset]
+    preset = dict(PRESETS[args.preset])
+    if args.freenet_trial:
+        preset['freenet_trial'] = args.freenet_trial
+    trial = preset['freenet_trial']
     seeds = args.seeds or preset['seeds']
     logger = MMLogger.get_instance('animal_da_bench')
     t0 = time.perf_counter()
     meta = ensure_dataset(args.data, preset['num_images'], seed=0, nproc=2,
                           layout='keypoint_sets', show_progress=False)
     work = osp.join(args.work_dir, f'keypoint_union_{args.preset}')
+    # a committed record of a seed under the same settings stands in for its
+    # run (seeds finished in other sessions)
+    settings = dict({k: v for k, v in preset.items() if k != 'seeds'},
+                    freenet_options=TRIALS[trial][1], data=meta)
     summaries = []
     for seed in seeds:
         logger.info(f'seed {seed}')
-        summaries.append(run_workflow(
-            union_workflow(preset, args.data, seed),
-            osp.join(work, f'seed{seed}')))
+        wf = union_workflow(preset, args.data, seed, args.rows)
+        summaries.append(run_seed_cached(
+            wf, osp.join(work, f'seed{seed}'),
+            osp.join(RECORDS, f'keypoint_union_{args.preset}_{trial}_'
+                     f'seed{seed}.json'), settings,
+            {st.get('method', n) for n, st in wf.stages.items()
+             if st['kind'] == 'evaluate'}, fresh=args.fresh, logger=logger))
     rows = collect_rows(summaries, seeds)
     by = {r['method']: r for r in rows}
     result = dict(
@@ -169,7 +241,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
         data=meta, workflow=WORKFLOW, labelled='10 % of each source',
         settings={k: preset[k] for k in ('naive_epochs', 'freenet_epochs',
                                          'longer_epochs', 'batch_size',
-                                         'width')},
+                                         'width', 'freenet_trial')},
+        freenet_trial=dict(name=trial, epochs_scale=TRIALS[trial][0],
+                           options=settings['freenet_options']),
         rows=rows, freenet_gain=gains(by),
         total_minutes=round((time.perf_counter() - t0) / 60, 1))
     if args.note:
@@ -180,8 +254,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
         result['freenet_step_cost'] = dict(
             plain_images_per_s=naive_ips, freenet_images_per_s=fn_ips,
             time_vs_plain=round(naive_ips / fn_ips, 2))
+    suffix = '' if trial == PRESETS[args.preset]['freenet_trial'] else \
+        f'_{trial}'
     out = args.out or osp.join(REPO, 'docs', 'benchmarks',
-                               f'keypoint_union_{args.preset}.json')
+                               f'keypoint_union_{args.preset}{suffix}.json')
     dump_json_atomic(result, out, indent=2)
     logger.info('\n' + union_table(rows))
     for ctrl, g in result['freenet_gain'].items():

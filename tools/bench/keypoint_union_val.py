@@ -15,44 +15,20 @@ import argparse
 import json
 import os.path as osp
 import sys
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import collect_rows, machine  # noqa: E402
-from keypoint_union import PRESETS, union_table, union_workflow  # noqa: E402
+from keypoint_union import (PRESETS, TRIALS, union_table,  # noqa: E402
+                            union_workflow)
 
 from animal_da.apis.workflow import run_workflow  # noqa: E402
 from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
 
-HOOK = 'custom_hooks[ScheduledValuesHook].values'
-#: trial -> (FreeNet epochs relative to the preset's, options over the
-#: FreeNet stage); the sampler's epoch is sum(ratio) x max(ceil(U / r_u),
-#: ceil(L / r_l)) instances (U = 1,620 unlabelled, L = 180 labelled): 58
-#: iterations at 7:1, 67.5 at 3:1, 101 at 1:1, so epochs are scaled to keep
-#: about the paper setting's 348 iterations
-TRIALS: Dict[str, tuple] = {
-    # the demo's settings (METHODS.md 3 values)
-    'paper': (1.0, {}),
-    # 8 labelled instances per batch of 32 instead of 4
-    'labelled_3to1': (5 / 6, {'train_dataloader.sampler.ratio': (3, 1)}),
-    # 16 labelled per batch
-    'labelled_1to1': (0.5, {'train_dataloader.sampler.ratio': (1, 1)}),
-    # the student's lr a tenth of the paper's (it starts converged here)
-    'student_lr_1e-4': (1.0, {'optim_wrapper.student.optimizer.lr': 1e-4}),
-    # no feedback term (the teacher then only learns from its own labels)
-    'no_feedback': (1.0, {f'{HOOK}.feedback_weight.end_value': 0.0}),
-    # BN running statistics kept from the naive merge (both networks): in
-    # train mode they would follow batches of RandWeakAugment views
-    # (inverted, equalised, cut-out images) and 4-image labelled passes
-    'bn_frozen': (1.0, {'model.pose_estimator.backbone.norm_eval': True}),
-    'labelled_1to1_lr_1e-4': (0.5, {
-        'train_dataloader.sampler.ratio': (1, 1),
-        'optim_wrapper.student.optimizer.lr': 1e-4}),
-}
 VAL = {'test_dataloader.dataset.ann_file': 'annotations/union_val.json'}
 
 
@@ -60,7 +36,7 @@ def trials_workflow(preset: dict, data: str, seed: int,
                     trials: List[str]) -> Config:
     """The naive merge, its control and the chosen FreeNet trials, every
     evaluation on union_val (student and teacher for FreeNet)."""
-    wf = union_workflow(preset, data, seed)
+    wf = union_workflow(dict(preset, freenet_trial='paper'), data, seed)
     st = wf.stages.to_dict()
     out = {k: st[k] for k in ('naive_merge', 'base', 'naive_merge_longer')}
     for row in ('naive_merge', 'naive_merge_longer'):

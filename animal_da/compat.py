@@ -49,9 +49,9 @@ import torch
 TRUST_OPT_IN = ('pass --trust-checkpoint to tools/train.py or tools/test.py, '
                 'or set `trust_checkpoint = True` in the config')
 
-#: Directories whose checkpoints may be fully unpickled, and whether every file
-#: is trusted. A ContextVar (not a module-level list) so that trust is scoped to
-#: a ``with`` block and never leaks into unrelated code.
+#: Directories whose checkpoints may be fully unpickled, and whether every
+#: file is trusted. A ContextVar (not a module-level list) so that trust is
+#: scoped to a ``with`` block and never leaks into unrelated code.
 _TRUST: contextvars.ContextVar[Tuple[Tuple[str, ...], bool]] = \
     contextvars.ContextVar('animal_da_checkpoint_trust', default=((), False))
 

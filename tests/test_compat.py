@@ -1,6 +1,5 @@
 """Stack workarounds: checkpoint trust and the torchvision stand-in."""
 import os
-import os.path as osp
 import pickle
 import subprocess
 import sys

@@ -4,11 +4,10 @@ import pytest
 import torch
 
 from animal_da.models.losses import JointsMSELoss
-from animal_da.pseudo_labels import (AgreementFilter,
-                                            GlobalPercentileFilter,
-                                            SmallLossFilter, decode_argmax,
-                                            image_to_view, render_gaussian,
-                                            view_to_image, warp_heatmaps)
+from animal_da.pseudo_labels import (AgreementFilter, GlobalPercentileFilter,
+                                     SmallLossFilter, decode_argmax,
+                                     image_to_view, render_gaussian,
+                                     view_to_image, warp_heatmaps)
 from animal_da.datasets.synthetic.writer import ap10k_metainfo
 
 FLIP = ap10k_metainfo()['flip_indices']
@@ -74,7 +73,8 @@ def test_decode_argmax_and_warp():
     c = np.array([9.5, 7.5])
     rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
     mat = np.concatenate([rot, (c - rot @ c)[:, None]], 1)
-    warped = warp_heatmaps(heat, torch.as_tensor(mat, dtype=torch.float32)[None])
+    warped = warp_heatmaps(heat,
+                           torch.as_tensor(mat, dtype=torch.float32)[None])
     loc2, _ = decode_argmax(warped)
     expect = (rot @ np.array([[5., 7.], [12., 3.]]).T).T + (c - rot @ c)
     assert np.abs(loc2[0].numpy() - expect).max() <= 1.0

@@ -265,7 +265,7 @@ def test_short_recipe_trains_on_labelled_and_pseudo_labelled(
 
 
 def test_stage2_two_cpu_processes_keep_one_teacher(stage1, tiny_data,
-                                                  tmp_path):
+                                                   tmp_path):
     """dist_train.sh, 2 processes: student and EMA teacher stay identical
     across ranks."""
     from dist_utils import differing_params, dist_train, probe_config

@@ -50,7 +50,9 @@ def test_roles_and_per_category(tiny_data):
     assert info['hidden_keypoints_visible'].sum() > 0
     other = _build(tiny_data, role='labelled',
                    labelled=dict(per_category=1, seed=1))
-    ids = lambda d: {d.get_data_info(i)['img_id'] for i in range(len(d))}
+
+    def ids(d):
+        return {d.get_data_info(i)['img_id'] for i in range(len(d))}
     assert ids(other) != ids(lab)  # the seed matters
 
 

@@ -34,7 +34,7 @@ def test_same_seed_same_files(tmp_path):
         assert filecmp.cmp(ja, osp.join(b, 'annotations', f'{split}.json'),
                            shallow=False)
         assert not filecmp.cmp(ja, osp.join(c, 'annotations',
-                                             f'{split}.json'), shallow=False)
+                                            f'{split}.json'), shallow=False)
     img = osp.join('images', 'target_train', '000002.jpg')
     assert filecmp.cmp(osp.join(a, img), osp.join(b, img), shallow=False)
     assert not filecmp.cmp(osp.join(a, img), osp.join(c, img), shallow=False)
@@ -67,6 +67,7 @@ def test_real_style_differs_from_synthetic():
     plan = SPECIES['horse']
     a = render_sample(plan, STYLES['synthetic'], rng1, 128)['image']
     b = render_sample(plan, STYLES['real'], rng2, 128)['image']
+
     # clutter, noise and texture: far more local variation in `real`
     def roughness(img):
         return np.abs(np.diff(img.astype(float), axis=1)).mean()

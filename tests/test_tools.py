@@ -1,4 +1,5 @@
-"""tools/train.py, test.py, dist_train.sh: train, validate, resume, evaluate."""
+"""tools/train.py, test.py, dist_train.sh: train, validate, resume and
+evaluate."""
 import glob
 import json
 import os

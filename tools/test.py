@@ -1,4 +1,5 @@
-"""Evaluate a checkpoint with mmengine's Runner (mmpose's tools/test.py options).
+"""Evaluate a checkpoint with mmengine's Runner (mmpose's tools/test.py
+options).
 
 Example:
     python tools/test.py CONFIG CHECKPOINT --out metrics.json --dump preds.pkl

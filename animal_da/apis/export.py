@@ -157,4 +157,3 @@ def export_pose_model(config: str,
     atomic_write(cfg_path, lambda p: Config(plain).dump(p))
     atomic_write(ckpt_path, lambda p: torch.save(exported, p))
     return cfg_path, ckpt_path
-

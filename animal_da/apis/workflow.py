@@ -153,8 +153,8 @@ def summary_row(method: str, runs: List[dict],
     Args:
         method (str): Row name (``source_only``, ``scarcenet``, ...).
         runs (list[dict]): Per seed: ``ap``, ``pck_bbox``, ``pck_paper``
-            (0-100), per joint subset ``ap_<subset>``..., optionally ``train_images_per_s``, ``train_s``,
-            ``reused``.
+            (0-100), per joint subset ``ap_<subset>``..., optionally
+            ``train_images_per_s``, ``train_s``, ``reused``.
         seeds (list[int], optional): The seeds of ``runs``.
 
     Returns:

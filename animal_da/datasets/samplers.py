@@ -22,9 +22,9 @@ class DomainBalancedSampler(Sampler):
     whose size is a multiple of ``sum(ratio)`` holds them in that ratio
     (FiDIP 1:1; FreeNet ``domain_key='is_labelled'``, ``ratio=(7, 1)``:
     56 unlabelled + 8 labelled). Under distributed training every rank gets
-    whole groups. (mmdet's ``MultiSourceSampler`` gives fixed-ratio batches too, but
-    is infinite and needs one dataset per source; SyRIP flags domains inside
-    one file.)
+    whole groups. (mmdet's ``MultiSourceSampler`` gives fixed-ratio batches
+    too, but is infinite and needs one dataset per source; SyRIP flags
+    domains inside one file.)
 
     Args:
         dataset (Sized): The dataset.

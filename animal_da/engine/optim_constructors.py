@@ -50,6 +50,6 @@ class MultiModuleOptimWrapperConstructor:
             if is_model_wrapper(sub):
                 sub = sub.module
             paramwise = cfg.pop('paramwise_cfg', None)
-            wrappers[name] = DefaultOptimWrapperConstructor(cfg, paramwise)(sub)
+            wrappers[name] = DefaultOptimWrapperConstructor(
+                cfg, paramwise)(sub)
         return OptimWrapperDict(**wrappers)
-

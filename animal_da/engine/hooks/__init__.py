@@ -11,6 +11,7 @@ from .schedules import (Constant, CosineRampDown, DANNRampUp, LinearRamp,
 
 __all__ = ['CheckpointShapeCheckHook', 'DiscriminatorPretrainHook',
            'TeacherCollapseGuardHook',
-           'EMATeacherHook', 'LearningCurveHook', 'MemoryFormatHook', 'PseudoLabelRefreshHook', 'Constant', 'CosineRampDown',
+           'EMATeacherHook', 'LearningCurveHook', 'MemoryFormatHook',
+           'PseudoLabelRefreshHook', 'Constant', 'CosineRampDown',
            'DANNRampUp', 'LinearRamp',
            'ScheduledValuesHook', 'SigmoidRampUp']

@@ -89,7 +89,8 @@ class CropPCKAccuracy(BaseMetric):
             if self.heatmap_size:
                 kpts, mask = self._snap(kpts, mask, sample)
             self.results.append(
-                dict(pred=np.asarray(sample['pred_instances']['keypoints'][:1]),
+                dict(pred=np.asarray(
+                    sample['pred_instances']['keypoints'][:1]),
                      gt=kpts, mask=mask, side=side))
 
     def _snap(self, kpts: np.ndarray, mask: np.ndarray, sample: dict):

@@ -130,8 +130,8 @@ class AdversarialAugPoseEstimator(SinglePoseRecipe):
         need = {'pose'} | ({'generator'} if int(cfg['ng']) else set())
         if not isinstance(optim_wrapper, OptimWrapperDict) or \
                 need - set(optim_wrapper.keys()):
-            raise KeyError(f'ASDA needs an OptimWrapperDict with {sorted(need)}'
-                           ' optimisers (constructor='
+            raise KeyError('ASDA needs an OptimWrapperDict with '
+                           f'{sorted(need)} optimisers (constructor='
                            "'MultiModuleOptimWrapperConstructor'; ng=0, e.g. "
                            'RandomPartPlacer, needs pose only)')
         data = self.data_preprocessor(data, True)

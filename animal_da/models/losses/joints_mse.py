@@ -78,4 +78,3 @@ class JointsMSELoss(nn.Module):
         idx = rank.topk(k, dim=1, largest=False).indices
         kept = per.gather(1, idx)
         return self.loss_weight * kept.sum() / (k * per.shape[0])
-

@@ -225,3 +225,39 @@ def test_keypoint_union_runs_the_trial_chosen_on_val():
     assert set(sub.stages) == {'naive_merge', 'base', 'freenet',
                                'eval_naive_merge', 'eval_freenet',
                                'eval_freenet_teacher'}
+
+
+def test_scarce_labels_seed_record_skips_the_start_model(tmp_path,
+                                                         monkeypatch):
+    """A scarce-labels seed with a record under the same settings is not
+    run, and its start model (the source-only run) is not trained; a seed
+    without one trains it once and writes its record."""
+    import _common
+    import scarce_labels as sl
+    from mmengine.logging import MMLogger
+    runs, inits = [], []
+
+    def fake_run(workflow, work_dir):
+        runs.append(work_dir)
+        assert workflow.stages.labelled_only.init == 'start.pth'
+        return dict(rows=[dict(method='labelled_only',
+                               train_stage='labelled_only',
+                               ap=dict(mean=2.0, std=0.0, per_seed=[2.0]))],
+                    skipped=[], stages=dict(labelled_only=dict(outputs=dict(
+                        train_images_per_s=40.0, train_s=5.0))))
+
+    def init():
+        inits.append(1)
+        return 'start.pth'
+
+    monkeypatch.setattr(_common, 'run_workflow', fake_run)
+    preset = sl.PRESETS['cpu-converged']
+    record = str(tmp_path / 'seed0.json')
+    args = (preset, 'data/x', str(tmp_path / 'work'), 0, init,
+            ['labelled_only'], False, MMLogger.get_instance('test'), record,
+            dict(preset=1))
+    first = sl.run_seed(*args)
+    assert len(runs) == 1 and inits == [1] and 'quality' not in first
+    again = sl.run_seed(*args)
+    assert len(runs) == 1 and inits == [1]
+    assert again['summary']['skipped'] == ['labelled_only']

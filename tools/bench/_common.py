@@ -81,7 +81,9 @@ def run_seed_cached(workflow, work_dir: str, record: str, settings: dict,
     rows count as reused runs). A finished run writes its record.
 
     Args:
-        workflow: The seed's workflow config.
+        workflow: The seed's workflow config, or a function that builds it
+            (called only when the seed runs: e.g. one whose start model
+            must be trained first).
         work_dir (str): Its folder (finished stages there are kept too).
         record (str): The record's JSON path.
         settings (dict): What the rows depend on (preset values); a record
@@ -107,6 +109,8 @@ def run_seed_cached(workflow, work_dir: str, record: str, settings: dict,
                             '--fresh to run again)')
             rec['skipped'] = sorted(rec['stages'])
             return rec
+    if callable(workflow):
+        workflow = workflow()
     summary = run_workflow(workflow, work_dir)
     rec = seed_record(summary, settings, **(extra(summary) if extra else {}))
     dump_json_atomic(rec, record, indent=2)

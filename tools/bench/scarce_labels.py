@@ -17,7 +17,10 @@ pool. All are evaluated on ``target_test`` with their final weights,
 ScarceNet's teacher (the evaluated model) and student both. Prints a table
 and one JSON line, also written to
 ``docs/benchmarks/scarce_labels_<preset>.json``. Finished stages are kept,
-so an interrupted benchmark resumes.
+so an interrupted benchmark resumes, and each finished seed leaves a record
+in ``docs/benchmarks/runs/`` that stands in for its run under the same
+settings (the source-only start model is then not trained either;
+``--fresh`` ignores records, ``--true-label-control`` does not use them).
 
 Example:
     python tools/bench/scarce_labels.py --preset cpu-small
@@ -27,14 +30,15 @@ import json
 import os.path as osp
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _common import REPO, collect_rows, machine, table  # noqa: E402
+from _common import (RECORDS, REPO, collect_rows, machine,  # noqa: E402
+                     run_seed_cached, table)
 
 from animal_da.apis.workflow import run_workflow, subset_stages  # noqa
 from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
@@ -139,21 +143,46 @@ def true_label_workflow(wf_cfg: Config, true_file: str,
                 method='scarcenet_true_labels'))))
 
 
-def run_seed(preset: dict, data: str, work: str, seed: int, init: str,
-             rows: List[str], control: bool, logger) -> dict:
-    """One seed's workflow; its rows, pseudo-label quality and skips."""
-    cfg = scarcenet_workflow(preset, data, seed, init, rows)
+def _quality(summary: dict) -> dict:
+    """Pseudo-label quality of a seed's run (empty without the stage)."""
+    if 'pseudo_labels' not in summary['stages']:
+        return {}
+    from mmpose.registry import DATASETS
+    pl = summary['stages']['pseudo_labels']['outputs']
+    pool = DATASETS.build(dict(pl['dataset'], pipeline=[]))
+    return dict(quality=pseudo_label_quality(pl['file'], pool, PL_FILTER))
+
+
+def run_seed(preset: dict, data: str, work: str, seed: int,
+             init: Callable[[], str], rows: List[str], control: bool,
+             logger, record: Optional[str] = None,
+             settings: Optional[dict] = None, fresh: bool = False) -> dict:
+    """One seed's workflow (``init()`` gives its start model); its rows,
+    pseudo-label quality and skips. With ``record`` (not with ``control``,
+    which needs the run's files), a committed record of the seed under the
+    same ``settings`` stands in for the run."""
     folder = osp.join(work, f'seed{seed}')
-    summary = run_workflow(cfg, folder)
+    if record and not control:
+        wanted = {st.get('method', n) for n, st in scarcenet_workflow(
+            preset, data, seed, 'unused', rows).stages.items()
+            if st['kind'] == 'evaluate'}
+        summary = run_seed_cached(
+            lambda: scarcenet_workflow(preset, data, seed, init(), rows),
+            folder, record, settings, wanted, fresh=fresh, extra=_quality,
+            logger=logger)
+    else:
+        cfg = scarcenet_workflow(preset, data, seed, init(), rows)
+        summary = run_workflow(cfg, folder)
+        summary = dict(summary, **_quality(summary))
     out = dict(summary=summary)
     stages = summary['stages']
-    if 'pseudo_labels' in stages:
-        from mmpose.registry import DATASETS
-        pl = stages['pseudo_labels']['outputs']
-        pool = DATASETS.build(dict(pl['dataset'], pipeline=[]))
-        out['quality'] = pseudo_label_quality(pl['file'], pool, PL_FILTER)
+    if 'quality' in summary:
+        out['quality'] = summary['quality']
         logger.info(f'pseudo labels seed {seed}: {out["quality"]}')
         if control:
+            from mmpose.registry import DATASETS
+            pool = DATASETS.build(dict(
+                stages['pseudo_labels']['outputs']['dataset'], pipeline=[]))
             true_file = osp.join(folder, 'hidden_labels_as_pseudo_labels.json')
             hidden_labels_as_pseudo_labels(pool, true_file)
             out['control'] = run_workflow(true_label_workflow(
@@ -177,6 +206,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
                         help='also train stage 2 on the hidden true labels '
                         'of the pool (row scarcenet_true_labels): what the '
                         'recipe gives with perfect pseudo labels')
+    parser.add_argument('--fresh', action='store_true',
+                        help='run seeds again even where docs/benchmarks/'
+                        'runs/ holds their record under the same settings')
     parser.add_argument('--override', nargs='+', default=[],
                         metavar='KEY=VALUE',
                         help='change preset values (quick trials), e.g. '
@@ -200,9 +232,27 @@ def main(argv: Optional[List[str]] = None) -> dict:
     shots = '' if preset['shots'] == PRESETS[args.preset]['shots'] else \
         f'_{preset["shots"]}shot'
     work = osp.join(args.work_dir, f'scarce_labels_{args.preset}{shots}')
-    init = pretrained_model(args.preset, args.data, args.work_dir)
+    start = []  # the source-only model, trained only if a seed runs
+
+    def init() -> str:
+        if not start:
+            start.append(pretrained_model(args.preset, args.data,
+                                          args.work_dir))
+        return start[0]
+
+    from domain_shift import PRESETS as SHIFT
+    # what a seed's rows depend on: a committed record made under the same
+    # settings stands in for its run (seeds finished in other sessions)
+    settings = dict({k: v for k, v in preset.items() if k != 'seeds'},
+                    data=meta,
+                    init=dict(SHIFT[args.preset], row='source_only',
+                              seed=0))
+    record = osp.join(RECORDS, f'scarce_labels_{args.preset}{shots}_'
+                      '{}.json')
     per_seed = [run_seed(preset, args.data, work, s, init, args.rows,
-                         args.true_label_control, logger) for s in seeds]
+                         args.true_label_control, logger,
+                         record.format(f'seed{s}'), settings, args.fresh)
+                for s in seeds]
     summaries = [p['summary'] for p in per_seed]
     if args.true_label_control:
         summaries = [dict(s, rows=s['rows'] + p['control']['rows'],

@@ -54,6 +54,12 @@ def runs_by_row(summaries: List[dict]) -> Dict[str, List[dict]]:
     return runs
 
 
+def evaluated_methods(workflow) -> set:
+    """The methods of a workflow's evaluate stages (its summary rows)."""
+    return {st.get('method', n) for n, st in workflow.stages.items()
+            if st['kind'] == 'evaluate'}
+
+
 def seed_record(summary: dict, settings: dict, **extra) -> dict:
     """What the benchmarks read of one seed's workflow summary (rows,
     training speed, reuse), small enough to commit, with the settings it

@@ -41,7 +41,8 @@ from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import (REPO, RECORDS, collect_rows, machine,  # noqa: E402
-                     run_seed_cached, runs_by_row, table)
+                     run_seed_cached, runs_by_row, table,
+                     evaluated_methods)
 
 from animal_da.apis.overrides import semi_datasets  # noqa: E402
 from animal_da.apis.workflow import subset_stages  # noqa: E402
@@ -250,12 +251,6 @@ def _uda_pseudo_label_quality(summary: dict) -> dict:
     return pseudo_label_quality(pl['file'], pool, filt)
 
 
-def _methods(wf: Config) -> set:
-    """The methods of a workflow's summary rows."""
-    return {st.get('method', n) for n, st in wf.stages.items()
-            if st['kind'] == 'evaluate'}
-
-
 def gap_shares(runs: Dict[str, List[dict]], seeds: List[int]) -> dict:
     """Each method's share of the source-only-to-oracle gap, per seed, then
     mean and std."""
@@ -330,8 +325,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         wf = domain_shift_workflow(preset, args.data, seed, wanted)
         summary = run_seed_cached(
             wf, osp.join(work, f'seed{seed}'), record.format(f'seed{seed}'),
-            settings, _methods(wf), fresh=args.fresh, extra=quality_of,
-            logger=logger)
+            settings, evaluated_methods(wf), fresh=args.fresh,
+            extra=quality_of, logger=logger)
         summaries.append(summary)
         if 'pseudo_labels' in summary:
             quality.append(summary['pseudo_labels'])
@@ -343,7 +338,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         summary = run_seed_cached(
             wf, osp.join(work, f'seed{seeds[0]}'),
             record.format(f'ablation_seed{seeds[0]}'), settings,
-            _methods(wf), fresh=args.fresh,
+            evaluated_methods(wf), fresh=args.fresh,
             logger=logger)
         ab_runs = runs_by_row([summary])
         ablation = dict(seed=seeds[0], rows=collect_rows([summary],

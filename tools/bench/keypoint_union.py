@@ -38,8 +38,8 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _common import (RECORDS, REPO, collect_rows, machine,  # noqa: E402
-                     run_seed_cached)
+from _common import (RECORDS, REPO, collect_rows,  # noqa: E402
+                     evaluated_methods, machine, run_seed_cached)
 
 from animal_da.apis.workflow import subset_stages  # noqa: E402
 from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
@@ -232,8 +232,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
             wf, osp.join(work, f'seed{seed}'),
             osp.join(RECORDS, f'keypoint_union_{args.preset}_{trial}_'
                      f'seed{seed}.json'), settings,
-            {st.get('method', n) for n, st in wf.stages.items()
-             if st['kind'] == 'evaluate'}, fresh=args.fresh, logger=logger))
+            evaluated_methods(wf), fresh=args.fresh, logger=logger))
     rows = collect_rows(summaries, seeds)
     by = {r['method']: r for r in rows}
     result = dict(

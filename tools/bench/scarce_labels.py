@@ -26,6 +26,7 @@ Example:
     python tools/bench/scarce_labels.py --preset cpu-small
 """
 import argparse
+import functools
 import json
 import os.path as osp
 import sys
@@ -37,8 +38,8 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _common import (RECORDS, REPO, collect_rows, machine,  # noqa: E402
-                     run_seed_cached, table)
+from _common import (RECORDS, REPO, collect_rows,  # noqa: E402
+                     evaluated_methods, machine, run_seed_cached, table)
 
 from animal_da.apis.workflow import run_workflow, subset_stages  # noqa
 from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
@@ -163,9 +164,8 @@ def run_seed(preset: dict, data: str, work: str, seed: int,
     same ``settings`` stands in for the run."""
     folder = osp.join(work, f'seed{seed}')
     if record and not control:
-        wanted = {st.get('method', n) for n, st in scarcenet_workflow(
-            preset, data, seed, 'unused', rows).stages.items()
-            if st['kind'] == 'evaluate'}
+        wanted = evaluated_methods(
+            scarcenet_workflow(preset, data, seed, 'unused', rows))
         summary = run_seed_cached(
             lambda: scarcenet_workflow(preset, data, seed, init(), rows),
             folder, record, settings, wanted, fresh=fresh, extra=_quality,
@@ -232,13 +232,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     shots = '' if preset['shots'] == PRESETS[args.preset]['shots'] else \
         f'_{preset["shots"]}shot'
     work = osp.join(args.work_dir, f'scarce_labels_{args.preset}{shots}')
-    start = []  # the source-only model, trained only if a seed runs
-
-    def init() -> str:
-        if not start:
-            start.append(pretrained_model(args.preset, args.data,
-                                          args.work_dir))
-        return start[0]
+    # the source-only model, trained only if a seed runs (once)
+    init = functools.cache(
+        lambda: pretrained_model(args.preset, args.data, args.work_dir))
 
     from domain_shift import PRESETS as SHIFT
     # what a seed's rows depend on: a committed record made under the same

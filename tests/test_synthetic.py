@@ -136,6 +136,9 @@ def test_loads_in_ap10k_dataset_and_gt_scores_ap_1(tiny_data):
     (dict(source_style='cartoon'), 'cartoon'),
     (dict(splits=['target_tset']), 'target_tset'),
     (dict(num_images=0), 'positive'),
+    (dict(split_sizes={'target_tset': 3}), 'target_tset'),
+    (dict(split_sizes={'target_test': 0}), 'positive integer'),
+    (dict(split_sizes={'target_test': 2.5}), 'positive integer'),
 ])
 def test_bad_arguments(tmp_path, kwargs, error):
     args = dict(num_images=2)
@@ -144,6 +147,32 @@ def test_bad_arguments(tmp_path, kwargs, error):
     with pytest.raises(ValueError, match=error):
         generate_dataset(str(tmp_path / 'd'), n, show_progress=False, **args)
     assert not osp.exists(tmp_path / 'd')
+
+
+def test_split_sizes_grow_a_split_and_keep_its_images(tmp_path):
+    """A split given a size has that many images, its first images are
+    those of the default size, the other splits are unchanged, and
+    ensure_dataset tells the two folders apart."""
+    from animal_da.datasets.synthetic import ensure_dataset
+    a, b = str(tmp_path / 'a'), str(tmp_path / 'b')
+    common = dict(img_size=64, splits=['target_train', 'target_test'],
+                  show_progress=False)
+    generate_dataset(a, 4, **common)
+    meta = generate_dataset(b, 4, split_sizes={'target_test': 5}, **common)
+    assert meta['splits'] == {'target_train': 4, 'target_test': 5}
+    assert meta['split_sizes'] == {'target_test': 5}
+    img = osp.join('images', 'target_test', '000000.jpg')
+    assert filecmp.cmp(osp.join(a, img), osp.join(b, img), shallow=False)
+    train = osp.join('annotations', 'target_train.json')
+    assert filecmp.cmp(osp.join(a, train), osp.join(b, train), shallow=False)
+    with open(osp.join(b, 'annotations', 'target_test.json')) as f:
+        assert len(json.load(f)['images']) == 5
+    # the folder with the default size does not stand in for the other
+    assert 'split_sizes' not in ensure_dataset(a, 4, **common)
+    again = ensure_dataset(a, 4, split_sizes={'target_test': 5}, **common)
+    assert again['splits']['target_test'] == 5
+    assert ensure_dataset(b, 4, split_sizes={'target_test': 5},
+                          **common) == again
 
 
 def test_unwritable_output(tmp_path):

@@ -7,7 +7,8 @@ Example:
     python tools/generate_synthetic_data.py --out data/synanimal \
         --num-images 2000 --seed 0
     python tools/generate_synthetic_data.py --layout keypoint_sets \
-        --out data/synanimal_union --num-images 600
+        --out data/synanimal_union --num-images 600 \
+        --split-size union_val=600 union_test=600
 """
 import argparse
 import sys
@@ -39,6 +40,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='splits to write (default all of the layout: ' +
                         '; '.join(f'{k}: {", ".join(v)}'
                                   for k, v in LAYOUTS.items()) + ')')
+    parser.add_argument('--split-size', nargs='+', metavar='SPLIT=N',
+                        default=[], help='image count of a split instead of '
+                        'its share of --num-images (e.g. union_val=600)')
     parser.add_argument('--source-style', default='synthetic',
                         help=f'style of source splits ({", ".join(STYLES)})')
     parser.add_argument('--target-style', default='real',
@@ -53,12 +57,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
     logger = MMLogger.get_instance('animal_da')
+    sizes = {}
+    for item in args.split_size:
+        name, _, n = item.partition('=')
+        if not n.isdigit():
+            sys.exit(f'error: --split-size takes SPLIT=N, got {item!r}')
+        sizes[name] = int(n)
     try:
         meta = generate_dataset(
             args.out, args.num_images, seed=args.seed, img_size=args.img_size,
             species=args.species, splits=args.splits,
             source_style=args.source_style, target_style=args.target_style,
-            nproc=args.nproc, overwrite=args.overwrite, layout=args.layout)
+            nproc=args.nproc, overwrite=args.overwrite, layout=args.layout,
+            split_sizes=sizes or None)
     except (ValueError, PermissionError, FileExistsError) as err:
         sys.exit(f'error: {err}')
     logger.info(f'wrote {args.out}: ' + ', '.join(

@@ -3,10 +3,12 @@ keypoint-union benchmark's naive merge and control, and FreeNet variants
 (each a set of options over the demo's FreeNet stage), all evaluated on
 ``union_val``, one seed.
 
-Every trial runs in one workflow (``WORK/keypoint_union_val_<preset>/
-seed<N>/``) that shares the naive merge with the others; finished stages
-are kept, so trials can be added and the script re-run. Prints a table and
-writes ``docs/benchmarks/keypoint_union_val_<preset>.json``.
+Every trial runs in one workflow that shares the naive merge with the
+others and with ``keypoint_union.py``'s run of the same seed (its work dir,
+``WORK/keypoint_union_<preset>/seed<N>/``; the evaluate stages here are
+``val_*``, so neither script's evaluations replace the other's); finished
+stages are kept, so trials can be added and the script re-run. Prints a
+table and writes ``docs/benchmarks/keypoint_union_val_<preset>.json``.
 
 Example:
     python tools/bench/keypoint_union_val.py --trials paper labelled_1to1
@@ -22,11 +24,10 @@ from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import collect_rows, machine  # noqa: E402
-from keypoint_union import (PRESETS, TRIALS, union_table,  # noqa: E402
-                            union_workflow)
+from keypoint_union import (PRESETS, TRIALS,  # noqa: E402
+                            ensure_union_data, union_table, union_workflow)
 
 from animal_da.apis.workflow import run_workflow  # noqa: E402
-from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
 
 VAL = {'test_dataloader.dataset.ann_file': 'annotations/union_val.json'}
@@ -40,7 +41,7 @@ def trials_workflow(preset: dict, data: str, seed: int,
     st = wf.stages.to_dict()
     out = {k: st[k] for k in ('naive_merge', 'base', 'naive_merge_longer')}
     for row in ('naive_merge', 'naive_merge_longer'):
-        out[f'eval_{row}'] = dict(st[f'eval_{row}'], cfg_options=dict(
+        out[f'val_eval_{row}'] = dict(st[f'eval_{row}'], cfg_options=dict(
             st[f'eval_{row}'].get('cfg_options') or {}, **VAL))
     for name in trials:
         scale, opts = TRIALS[name]
@@ -49,7 +50,7 @@ def trials_workflow(preset: dict, data: str, seed: int,
         stage['cfg_options'] = dict(stage.get('cfg_options') or {}, **opts)
         out[f'freenet_{name}'] = stage
         for net in ('student', 'teacher'):
-            out[f'eval_freenet_{name}_{net}'] = dict(
+            out[f'val_eval_freenet_{name}_{net}'] = dict(
                 kind='evaluate', model=f'@freenet_{name}', predict_on=net,
                 method=f'freenet_{name}' + ('' if net == 'student' else
                                             '_teacher'),
@@ -70,9 +71,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     args = parser.parse_args(argv)
     preset = PRESETS[args.preset]
     logger = MMLogger.get_instance('animal_da_bench')
-    meta = ensure_dataset(args.data, preset['num_images'], seed=0, nproc=2,
-                          layout='keypoint_sets', show_progress=False)
-    work = osp.join(args.work_dir, f'keypoint_union_val_{args.preset}',
+    meta = ensure_union_data(preset, args.data)
+    # the benchmark's work dir: the naive merge of a seed is trained once
+    work = osp.join(args.work_dir, f'keypoint_union_{args.preset}',
                     f'seed{args.seed}')
     summary = run_workflow(trials_workflow(preset, args.data, args.seed,
                                            args.trials), work)

@@ -309,9 +309,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
             specs[name] = (ROWS[name], None)
     union_root = args.union_data.rstrip('/') + '/'
     if any(ROWS.get(n, {}).get('data') == 'union' for n in names):
-        from animal_da.datasets.synthetic import ensure_dataset
-        ensure_dataset(args.union_data, 600, seed=0, nproc=2,
-                       layout='keypoint_sets', show_progress=False)
+        # the keypoint-union benchmark's data (one folder for both)
+        from keypoint_union import PRESETS as UNION_PRESETS
+        from keypoint_union import ensure_union_data
+        ensure_union_data(UNION_PRESETS['cpu-small'], args.union_data)
     if any(ROWS.get(n, {}).get('part_bank') for n in names) and \
             not osp.isdir(args.part_bank):
         from animal_da.datasets.part_bank import parts_from_generator

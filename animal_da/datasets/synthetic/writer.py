@@ -194,7 +194,9 @@ def generate_dataset(out_dir: str,
                      nproc: int = 1,
                      overwrite: bool = False,
                      show_progress: bool = True,
-                     layout: str = 'domains') -> dict:
+                     layout: str = 'domains',
+                     split_sizes: Optional[Dict[str, int]] = None
+                     ) -> dict:
     """Generate a two-domain animal dataset (or, with
     ``layout='keypoint_sets'``, source datasets with different keypoint
     sets).
@@ -216,6 +218,11 @@ def generate_dataset(out_dir: str,
         layout (str): ``domains`` (the two-domain splits, AP-10K keypoints)
             or ``keypoint_sets`` (:data:`KEYPOINT_SET_SPLITS`). A split's
             species list applies unless ``species`` is given.
+        split_sizes (dict, optional): Image counts of named splits instead
+            of their fraction of ``num_images`` (e.g. larger val and test
+            splits for a benchmark whose metric is noisy). A split keeps
+            its images when it grows: image ``i`` depends only on the seed,
+            the split and ``i``.
 
     Returns:
         dict: The generation parameters and per-split image counts (also in
@@ -237,6 +244,7 @@ def generate_dataset(out_dir: str,
     if unknown or not splits:
         raise ValueError(f'unknown splits {unknown or splits}; choose from '
                          f'{list(layout_splits)}')
+    split_sizes = _check_split_sizes(split_sizes, layout_splits)
     styles = {'source': get_style(source_style).name,
               'target': get_style(target_style).name}
     out_dir = _check_out_dir(out_dir, overwrite)
@@ -248,7 +256,8 @@ def generate_dataset(out_dir: str,
         for split in splits:
             domain, frac, kp_set, split_species = _split_spec(layout, split)
             split_species = list(species or split_species or []) or None
-            n = max(1, int(round(num_images * frac)))
+            n = split_sizes.get(split, max(1, int(round(num_images *
+                                                         frac))))
             counts[split] = n
             os.makedirs(osp.join(tmp, 'images', split))
             split_idx = list(layout_splits).index(split) + \
@@ -282,6 +291,8 @@ def generate_dataset(out_dir: str,
                     style_params=_style_params(styles))
         if layout != 'domains':  # the domains layout's meta stays as it was
             meta['layout'] = layout
+        if split_sizes:  # only when given, so earlier metas still match
+            meta['split_sizes'] = split_sizes
         with open(osp.join(tmp, 'meta.json'), 'w') as f:
             json.dump(meta, f, indent=2, sort_keys=True)
         if osp.exists(out_dir):
@@ -296,6 +307,22 @@ def generate_dataset(out_dir: str,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return meta
+
+
+def _check_split_sizes(split_sizes: Optional[Dict[str, int]],
+                       layout_splits: dict) -> Dict[str, int]:
+    """``split_sizes`` as ``{split: int}``, or a clear error."""
+    out = {}
+    for split, n in dict(split_sizes or {}).items():
+        if split not in layout_splits:
+            raise ValueError(f'split_sizes names unknown split {split!r}; '
+                             f'choose from {list(layout_splits)}')
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) \
+                or n <= 0:
+            raise ValueError(f'split_sizes[{split!r}] must be a positive '
+                             f'integer, got {n!r}')
+        out[split] = int(n)
+    return dict(sorted(out.items()))
 
 
 def _style_params(styles: dict) -> dict:
@@ -346,6 +373,8 @@ def ensure_dataset(out_dir: str, num_images: int, seed: int = 0,
     want['style_params'] = _style_params(
         dict(source=want['source_style'], target=want['target_style']))
     want['layout'] = None if layout == 'domains' else layout
+    want['split_sizes'] = _check_split_sizes(
+        kwargs.get('split_sizes'), LAYOUTS[layout]) or None
     if meta is not None and all(meta.get(k) == v for k, v in want.items()):
         wanted_splits = kwargs.get('splits') or list(LAYOUTS[layout])
         if all(s in meta['splits'] for s in wanted_splits):

@@ -256,8 +256,8 @@ def generate_dataset(out_dir: str,
         for split in splits:
             domain, frac, kp_set, split_species = _split_spec(layout, split)
             split_species = list(species or split_species or []) or None
-            n = split_sizes.get(split, max(1, int(round(num_images *
-                                                         frac))))
+            default = max(1, int(round(num_images * frac)))
+            n = split_sizes.get(split, default)
             counts[split] = n
             os.makedirs(osp.join(tmp, 'images', split))
             split_idx = list(layout_splits).index(split) + \

@@ -217,6 +217,9 @@ def test_keypoint_union_runs_the_trial_chosen_on_val():
     with open(osp.join(REPO, 'docs', 'benchmarks',
                        'keypoint_union_val_cpu-small.json')) as f:
         val = json.load(f)
+    # the val run saw the preset's data (its union_val size among it)
+    n = preset['eval_images']
+    assert val['data']['split_sizes'] == dict(union_test=n, union_val=n)
     students = {r['method']: r['ap_exclusive']['mean'] for r in val['rows']
                 if r['method'].endswith('_student')}
     best = max(students, key=students.get)

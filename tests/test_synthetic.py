@@ -139,6 +139,12 @@ def test_loads_in_ap10k_dataset_and_gt_scores_ap_1(tiny_data):
     (dict(split_sizes={'target_tset': 3}), 'target_tset'),
     (dict(split_sizes={'target_test': 0}), 'positive integer'),
     (dict(split_sizes={'target_test': 2.5}), 'positive integer'),
+    (dict(split_sizes={'target_test': -3}), 'positive integer'),
+    (dict(split_sizes={'target_test': True}), 'positive integer'),
+    (dict(split_sizes={'union_val': 3}), "layout 'domains'"),
+    (dict(splits=['target_train'], split_sizes={'target_test': 3}),
+     'not written'),
+    (dict(layout='bogus'), 'unknown layout'),
 ])
 def test_bad_arguments(tmp_path, kwargs, error):
     args = dict(num_images=2)
@@ -149,30 +155,50 @@ def test_bad_arguments(tmp_path, kwargs, error):
     assert not osp.exists(tmp_path / 'd')
 
 
-def test_split_sizes_grow_a_split_and_keep_its_images(tmp_path):
-    """A split given a size has that many images, its first images are
-    those of the default size, the other splits are unchanged, and
-    ensure_dataset tells the two folders apart."""
-    from animal_da.datasets.synthetic import ensure_dataset
+def test_split_sizes_grow_a_split_and_keep_its_images(tmp_path,
+                                                      monkeypatch):
+    """A split given a size has that many images, its first images and
+    annotations are those of the default size, the other splits are
+    unchanged, and ensure_dataset tells the two folders apart (and reuses
+    a matching one without writing)."""
+    from animal_da.datasets.synthetic import ensure_dataset, writer
     a, b = str(tmp_path / 'a'), str(tmp_path / 'b')
     common = dict(img_size=64, splits=['target_train', 'target_test'],
                   show_progress=False)
-    generate_dataset(a, 4, **common)
-    meta = generate_dataset(b, 4, split_sizes={'target_test': 5}, **common)
-    assert meta['splits'] == {'target_train': 4, 'target_test': 5}
+    generate_dataset(a, 8, **common)  # target_test: 2 images
+    meta = generate_dataset(b, 8, split_sizes={'target_test': 5}, **common)
+    assert meta['splits'] == {'target_train': 8, 'target_test': 5}
     assert meta['split_sizes'] == {'target_test': 5}
-    img = osp.join('images', 'target_test', '000000.jpg')
-    assert filecmp.cmp(osp.join(a, img), osp.join(b, img), shallow=False)
+    for i in range(2):
+        img = osp.join('images', 'target_test', f'{i:06d}.jpg')
+        assert filecmp.cmp(osp.join(a, img), osp.join(b, img), shallow=False)
     train = osp.join('annotations', 'target_train.json')
     assert filecmp.cmp(osp.join(a, train), osp.join(b, train), shallow=False)
-    with open(osp.join(b, 'annotations', 'target_test.json')) as f:
-        assert len(json.load(f)['images']) == 5
-    # the folder with the default size does not stand in for the other
-    assert 'split_sizes' not in ensure_dataset(a, 4, **common)
-    again = ensure_dataset(a, 4, split_sizes={'target_test': 5}, **common)
+    tests = []
+    for d in (a, b):
+        with open(osp.join(d, 'annotations', 'target_test.json')) as f:
+            tests.append(json.load(f))
+    assert len(tests[1]['images']) == 5
+    for key in ('images', 'annotations'):
+        assert tests[1][key][:2] == tests[0][key]
+    # a size equal to the default is the default folder
+    assert 'split_sizes' not in generate_dataset(
+        str(tmp_path / 'c'), 8, split_sizes={'target_test': 2}, **common)
+
+    # a matching folder is reused as it is
+    def no_writing(*args, **kwargs):
+        raise AssertionError('regenerated a matching folder')
+
+    monkeypatch.setattr(writer, 'generate_dataset', no_writing)
+    assert ensure_dataset(b, 8, split_sizes={'target_test': 5},
+                          **common) == meta
+    assert 'split_sizes' not in ensure_dataset(a, 8, **common)
+    monkeypatch.undo()
+    # one with other sizes is not: each folder becomes the other
+    again = ensure_dataset(a, 8, split_sizes={'target_test': 5}, **common)
     assert again['splits']['target_test'] == 5
-    assert ensure_dataset(b, 4, split_sizes={'target_test': 5},
-                          **common) == again
+    back = ensure_dataset(b, 8, **common)
+    assert 'split_sizes' not in back and back['splits']['target_test'] == 2
 
 
 def test_unwritable_output(tmp_path):
@@ -227,6 +253,18 @@ def test_cli(tmp_path):
     assert meta['splits'] == {'source_train': 2}
     with pytest.raises(SystemExit, match='unknown species'):
         gen.main(['--out', str(tmp_path / 'x'), '--species', 'yeti'])
+    # --split-size is repeatable, a split named twice or a bad count is not
+    meta = gen.main(['--out', str(tmp_path / 'sized'), '--num-images', '4',
+                     '--img-size', '64', '--nproc', '1', '--splits',
+                     'target_val', 'target_test', '--split-size',
+                     'target_val=2', '--split-size', 'target_test=3'])
+    assert meta['split_sizes'] == {'target_test': 3, 'target_val': 2}
+    for args, error in ((['target_val=2', 'target_val=3'], 'twice'),
+                        (['target_val=²'], 'SPLIT=N'),
+                        (['target_val=-1'], 'positive')):
+        with pytest.raises(SystemExit, match=error):
+            gen.main(['--out', str(tmp_path / 'y'), '--split-size'] + args)
+    assert not osp.exists(tmp_path / 'y')
 
 
 def test_generate_train_evaluate_source_only(tiny_data, tmp_path):

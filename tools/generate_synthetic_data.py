@@ -41,8 +41,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         '; '.join(f'{k}: {", ".join(v)}'
                                   for k, v in LAYOUTS.items()) + ')')
     parser.add_argument('--split-size', nargs='+', metavar='SPLIT=N',
-                        default=[], help='image count of a split instead of '
-                        'its share of --num-images (e.g. union_val=600)')
+                        action='extend', default=[],
+                        help='image count of a split instead of its share '
+                        'of --num-images (e.g. union_val=600; repeatable)')
     parser.add_argument('--source-style', default='synthetic',
                         help=f'style of source splits ({", ".join(STYLES)})')
     parser.add_argument('--target-style', default='real',
@@ -60,9 +61,13 @@ def main(argv: Optional[List[str]] = None) -> dict:
     sizes = {}
     for item in args.split_size:
         name, _, n = item.partition('=')
-        if not n.isdigit():
+        try:
+            sizes_n = int(n)
+        except ValueError:
             sys.exit(f'error: --split-size takes SPLIT=N, got {item!r}')
-        sizes[name] = int(n)
+        if name in sizes:
+            sys.exit(f'error: --split-size names {name!r} twice')
+        sizes[name] = sizes_n
     try:
         meta = generate_dataset(
             args.out, args.num_images, seed=args.seed, img_size=args.img_size,

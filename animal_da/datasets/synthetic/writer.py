@@ -88,6 +88,12 @@ def _split_spec(layout: str, split: str) -> Tuple[str, float, str,
     return spec if len(spec) == 4 else (spec[0], spec[1], 'ap10k', None)
 
 
+def _default_size(layout: str, split: str, num_images: int) -> int:
+    """A split's image count without ``split_sizes``: its share of
+    ``num_images``."""
+    return max(1, int(round(num_images * _split_spec(layout, split)[1])))
+
+
 def coco_categories(species: Optional[Sequence[str]] = None,
                     keypoint_set: str = 'ap10k') -> List[dict]:
     """COCO ``categories`` entries, one per species.
@@ -233,18 +239,19 @@ def generate_dataset(out_dir: str,
         raise ValueError(f'num_images must be positive, got {num_images}')
     if img_size < 32:
         raise ValueError(f'img_size must be at least 32, got {img_size}')
-    if layout not in LAYOUTS:
-        raise ValueError(f'unknown layout {layout!r}; choose from '
-                         f'{sorted(LAYOUTS)}')
+    layout_splits = _layout_splits(layout)
     target_style = _layout_target_style(layout, target_style)
     animal_parts = LAYOUT_OPTIONS.get(layout, {}).get('animal_parts')
-    layout_splits = LAYOUTS[layout]
     splits = list(layout_splits) if splits is None else list(splits)
     unknown = [s for s in splits if s not in layout_splits]
     if unknown or not splits:
         raise ValueError(f'unknown splits {unknown or splits}; choose from '
                          f'{list(layout_splits)}')
-    split_sizes = _check_split_sizes(split_sizes, layout_splits)
+    split_sizes = _check_split_sizes(split_sizes, layout, num_images)
+    unwritten = sorted(set(split_sizes) - set(splits))
+    if unwritten:
+        raise ValueError(f'split_sizes names splits {unwritten} that are not '
+                         f'written (splits={splits})')
     styles = {'source': get_style(source_style).name,
               'target': get_style(target_style).name}
     out_dir = _check_out_dir(out_dir, overwrite)
@@ -254,10 +261,10 @@ def generate_dataset(out_dir: str,
         counts = {}
         os.makedirs(osp.join(tmp, 'annotations'))
         for split in splits:
-            domain, frac, kp_set, split_species = _split_spec(layout, split)
+            domain, _, kp_set, split_species = _split_spec(layout, split)
             split_species = list(species or split_species or []) or None
-            default = max(1, int(round(num_images * frac)))
-            n = split_sizes.get(split, default)
+            n = split_sizes.get(split,
+                                _default_size(layout, split, num_images))
             counts[split] = n
             os.makedirs(osp.join(tmp, 'images', split))
             split_idx = list(layout_splits).index(split) + \
@@ -309,19 +316,32 @@ def generate_dataset(out_dir: str,
     return meta
 
 
-def _check_split_sizes(split_sizes: Optional[Dict[str, int]],
-                       layout_splits: dict) -> Dict[str, int]:
-    """``split_sizes`` as ``{split: int}``, or a clear error."""
+def _layout_splits(layout: str) -> dict:
+    """The splits of ``layout``, or a clear error."""
+    if layout not in LAYOUTS:
+        raise ValueError(f'unknown layout {layout!r}; choose from '
+                         f'{sorted(LAYOUTS)}')
+    return LAYOUTS[layout]
+
+
+def _check_split_sizes(split_sizes: Optional[Dict[str, int]], layout: str,
+                       num_images: int) -> Dict[str, int]:
+    """``split_sizes`` as ``{split: int}`` without the sizes equal to a
+    split's default (so such a folder matches one built without them), or a
+    clear error."""
+    layout_splits = _layout_splits(layout)
     out = {}
     for split, n in dict(split_sizes or {}).items():
         if split not in layout_splits:
-            raise ValueError(f'split_sizes names unknown split {split!r}; '
-                             f'choose from {list(layout_splits)}')
+            raise ValueError(f'split_sizes names split {split!r}, not one of '
+                             f'layout {layout!r}: choose from '
+                             f'{list(layout_splits)}')
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) \
                 or n <= 0:
             raise ValueError(f'split_sizes[{split!r}] must be a positive '
                              f'integer, got {n!r}')
-        out[split] = int(n)
+        if int(n) != _default_size(layout, split, num_images):
+            out[split] = int(n)
     return dict(sorted(out.items()))
 
 
@@ -363,6 +383,7 @@ def ensure_dataset(out_dir: str, num_images: int, seed: int = 0,
     """
     meta = read_meta(out_dir)
     layout = kwargs.get('layout', 'domains')
+    _layout_splits(layout)
     want = dict(version=GENERATOR_VERSION, num_images=int(num_images),
                 seed=seed, img_size=kwargs.get('img_size', 256),
                 source_style=kwargs.get('source_style', 'synthetic'),
@@ -374,7 +395,7 @@ def ensure_dataset(out_dir: str, num_images: int, seed: int = 0,
         dict(source=want['source_style'], target=want['target_style']))
     want['layout'] = None if layout == 'domains' else layout
     want['split_sizes'] = _check_split_sizes(
-        kwargs.get('split_sizes'), LAYOUTS[layout]) or None
+        kwargs.get('split_sizes'), layout, num_images) or None
     if meta is not None and all(meta.get(k) == v for k, v in want.items()):
         wanted_splits = kwargs.get('splits') or list(LAYOUTS[layout])
         if all(s in meta['splits'] for s in wanted_splits):

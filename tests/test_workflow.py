@@ -444,3 +444,52 @@ def test_width_key_builds_a_narrower_model_of_every_recipe(config):
                                        'scarcenet_hrnet-w32_ap10k-5shot_'
                                        '256x256.py'))
         apply_workflow_keys(cfg, width=0.5)
+
+
+def _counting_part_bank(monkeypatch) -> dict:
+    """Stub the part-bank stage (no rendering): counts its runs."""
+    calls = dict(n=0)
+
+    def stub(self, name, st, resolved, outputs, cfg):
+        calls['n'] += 1
+        os.makedirs(osp.join(self.work_dir, name), exist_ok=True)
+        return dict(dir=osp.join(self.work_dir, name))
+
+    monkeypatch.setattr(Workflow, '_run_part_bank', stub)
+    return calls
+
+
+def test_regenerated_data_runs_the_stages_again(tmp_path, monkeypatch):
+    """The fingerprint holds generated data's meta.json: the same data skips
+    a finished stage, regenerated data (other sizes) runs it again."""
+    calls = _counting_part_bank(monkeypatch)
+    data = tmp_path / 'data'
+    data.mkdir()
+    (data / 'meta.json').write_text(json.dumps(dict(splits=dict(a=150))))
+    cfg = Config(dict(data_root=str(data), stages=dict(
+        parts=dict(kind='part_bank', num_images=1))))
+    work = str(tmp_path / 'wf')
+    run_workflow(cfg, work)
+    run_workflow(cfg, work)
+    assert calls['n'] == 1
+    (data / 'meta.json').write_text(json.dumps(dict(splits=dict(a=600))))
+    run_workflow(cfg, work)
+    assert calls['n'] == 2
+
+
+def test_one_workflow_at_a_time_in_a_work_dir(tmp_path, monkeypatch):
+    """A second workflow in a work dir that another one holds stops with a
+    clear error before running anything; once released, it runs."""
+    fcntl = pytest.importorskip('fcntl')
+    calls = _counting_part_bank(monkeypatch)
+    cfg = Config(dict(stages=dict(parts=dict(kind='part_bank',
+                                             num_images=1))))
+    work = tmp_path / 'wf'
+    work.mkdir()
+    with open(work / '.workflow.lock', 'w') as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(WorkflowError, match='another workflow'):
+            run_workflow(cfg, str(work))
+    assert calls['n'] == 0
+    run_workflow(cfg, str(work))
+    assert calls['n'] == 1

@@ -42,10 +42,12 @@ A string ``'@stage'`` or ``'@stage.output'`` in a stage refers to an earlier
 stage's output (``'@stage'`` alone: the natural one, e.g. a train stage for
 ``model``). Finished stages are recorded in ``work_dir/workflow_state.json``
 with a fingerprint of what they ran on (their resolved settings, merged
-config and the fingerprints of the stages they read); a re-run skips a stage
-whose fingerprint is unchanged and runs the rest; an interrupted train stage
+config, the ``meta.json`` of generated data under ``data_root`` and the
+fingerprints of the stages they read); a re-run skips a stage whose
+fingerprint is unchanged and runs the rest; an interrupted train stage
 resumes from its last checkpoint. The whole workflow is checked before any
-stage runs.
+stage runs, and one work dir runs one workflow at a time (a lock file,
+``work_dir/.workflow.lock``).
 """
 import hashlib
 import json
@@ -71,6 +73,7 @@ from .overrides import (WORKFLOW_KEYS, OverrideError, apply_options,
                         apply_workflow_keys, builds_from_pose_estimator)
 
 STATE_FILE = 'workflow_state.json'
+LOCK_FILE = '.workflow.lock'
 SUMMARY_FILE = 'summary.json'
 
 #: each kind: its allowed settings, references, and outputs
@@ -452,11 +455,50 @@ class Workflow:
         Returns:
             dict: ``rows`` (one per evaluate stage) and per-stage records.
         """
-        logger = MMLogger.get_current_instance()
         if self.launcher != 'none':
             self._init_dist()
         os.makedirs(self.work_dir, exist_ok=True)
+        lock = self._lock() if get_rank() == 0 else None
+        try:
+            return self._run_stages()
+        finally:
+            if lock is not None:
+                lock.close()  # closing the file releases its lock
+
+    def _lock(self):
+        """The work dir's lock file, held (open) by this process: a second
+        workflow in the same work dir would train the same stages again and
+        overwrite the first one's state file."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX (Windows): no lock
+            return None
+        f = open(osp.join(self.work_dir, LOCK_FILE), 'w')
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            raise WorkflowError(
+                f'another workflow is running in {self.work_dir} (it holds '
+                f'{LOCK_FILE}); wait for it to end or give another work dir')
+        return f
+
+    def _data_signature(self) -> Optional[dict]:
+        """``meta.json`` of generated data under ``data_root`` (its sizes,
+        seed and styles), so that stages run again on regenerated data;
+        real datasets are taken as they are (hashing them would cost
+        minutes)."""
+        root = self.keys.get('data_root')
+        path = osp.join(root, 'meta.json') if isinstance(root, str) else None
+        if path is None or not osp.isfile(path):
+            return None
+        with open(path) as f:
+            return json.load(f)
+
+    def _run_stages(self) -> dict:
+        logger = MMLogger.get_current_instance()
         self.load_state()
+        data = self._data_signature()
         outputs: Dict[str, dict] = {}
         fingerprints: Dict[str, str] = {}
         self.skipped: List[str] = []
@@ -470,6 +512,8 @@ class Workflow:
             fp_parts = dict(stage=st, keys=self.keys, resolved=resolved,
                             upstream={u: (fingerprints[u], _plain(
                                 outputs[u])) for u in upstream})
+            if data is not None:
+                fp_parts['data'] = data
             cfg = None
             choice = [self.cfg.get(k) for k in ('evaluated_model',
                                                 'selection_metric')]

@@ -197,6 +197,30 @@ def test_keypoint_union_val_trials_evaluate_on_val_only():
         assert abs(per_epoch * st['epochs'] - 348) < 60, name
 
 
+def test_keypoint_union_val_keeps_earlier_trials(tmp_path):
+    """A val run adds its trials to the JSON of an earlier run on the same
+    data and seed (its own rows replace the earlier ones), and starts
+    afresh on other data."""
+    import json
+    import keypoint_union_val as kv
+    out = str(tmp_path / 'val.json')
+    old = dict(data=dict(n=600), seed=0, trials=dict(a={}, b={}), rows=[
+        dict(method=m) for m in ('naive_merge', 'freenet_a_student',
+                                 'freenet_a_teacher', 'freenet_b_student',
+                                 'freenet_b_teacher')])
+    with open(out, 'w') as f:
+        json.dump(old, f)
+    new = [dict(method='naive_merge', x=1), dict(method='freenet_b_student')]
+    rows, trials = kv.keep_earlier_trials(out, new, dict(b={}),
+                                          dict(n=600), 0)
+    assert [r['method'] for r in rows] == [
+        'naive_merge', 'freenet_b_student', 'freenet_a_student',
+        'freenet_a_teacher']
+    assert rows[0]['x'] == 1 and set(trials) == {'a', 'b'}
+    assert kv.keep_earlier_trials(out, new, dict(b={}), dict(n=150),
+                                  0) == (new, dict(b={}))
+
+
 def test_keypoint_union_runs_the_trial_chosen_on_val():
     """The benchmark's FreeNet stage carries its preset's trial (epochs
     scaled, options set), the trial is the best FreeNet student on union_val

@@ -112,6 +112,26 @@ def test_feedback_sign_pushes_teacher_to_its_own_argmax():
     assert results[1.0] < 0 < results[-1.0]
 
 
+def test_pseudo_labels_at_the_argmax_or_a_quarter_pixel_from_it():
+    """pl_locate: the paper's integer argmax, or mmpose's quarter-pixel
+    decode; the rendered pseudo label peaks there."""
+    peak, _ = render_gaussian(torch.tensor([[[4.3, 2.8]] * 24]).reshape(
+        1, 24, 2), torch.ones(1, 24), 1.0, (24, 24), mode='untruncated')
+    for mode, expect in (('argmax', [4., 3.]), ('quarter', [4.25, 2.75])):
+        est = _tiny_freenet(pl_locate=mode)
+        loc, _ = est.locate(peak)
+        assert loc[0, 0].tolist() == expect
+        heat, mask, _ = est.pseudo_labels(peak)
+        k = int(mask[0].nonzero()[0])
+        ys, xs = torch.meshgrid(torch.arange(24.), torch.arange(24.),
+                                indexing='ij')
+        w = heat[0, k] / heat[0, k].sum()  # the centroid of the Gaussian
+        centre = [float((w * xs).sum()), float((w * ys).sum())]
+        assert centre == pytest.approx(expect, abs=0.05)
+    with pytest.raises(ValueError, match='pl_locate'):
+        _tiny_freenet(pl_locate='nearest')
+
+
 def test_feedback_reward_is_old_minus_new():
     torch.manual_seed(0)
     for sign, expect in (('old_minus_new', 1.), ('new_minus_old', -1.)):

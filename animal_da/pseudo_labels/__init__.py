@@ -4,7 +4,8 @@ from .filters import (AgreementFilter, ConfidenceBandFilter,
                       GlobalPercentileFilter, GroupQuantileFilter,
                       SmallLossFilter, build_filter)
 from .geometry import (decode_argmax, image_to_view, invert_affine,
-                       render_gaussian, swap_channels, view_to_image,
+                       refine_quarter, render_gaussian, swap_channels,
+                       view_to_image,
                        view_to_view_affine, warp_heatmaps)
 from .store import load_pseudo_labels
 from .temporal import temporal_check
@@ -14,7 +15,7 @@ __all__ = [
     'AgreementFilter', 'GlobalPercentileFilter', 'SmallLossFilter',
     'GroupQuantileFilter', 'ConfidenceBandFilter',
     'build_filter', 'decode_argmax', 'image_to_view', 'invert_affine',
-    'render_gaussian', 'swap_channels', 'view_to_image',
+    'refine_quarter', 'render_gaussian', 'swap_channels', 'view_to_image',
     'view_to_view_affine', 'warp_heatmaps', 'load_pseudo_labels',
     'temporal_check', 'TTAPseudoLabeler', 'generate_pseudo_labels'
 ]

@@ -8,7 +8,9 @@ others and with ``keypoint_union.py``'s run of the same seed (its work dir,
 ``WORK/keypoint_union_<preset>/seed<N>/``; the evaluate stages here are
 ``val_*``, so neither script's evaluations replace the other's); finished
 stages are kept, so trials can be added and the script re-run. Prints a
-table and writes ``docs/benchmarks/keypoint_union_val_<preset>.json``.
+table and writes ``docs/benchmarks/keypoint_union_val_<preset>.json``,
+keeping the rows of trials that an earlier run of the same seed and data
+wrote there and this one did not run.
 
 Example:
     python tools/bench/keypoint_union_val.py --trials paper labelled_1to1
@@ -58,6 +60,24 @@ def trials_workflow(preset: dict, data: str, seed: int,
     return Config(dict(wf.to_dict(), stages=out))
 
 
+def keep_earlier_trials(out: str, rows: List[dict], trials: dict,
+                        meta: dict, seed: int) -> tuple:
+    """``rows`` and ``trials`` plus those of trials in ``out`` (an earlier
+    run's JSON with the same data and seed) that this run did not run."""
+    if not osp.isfile(out):
+        return rows, trials
+    with open(out) as f:
+        old = json.load(f)
+    if old.get('data') != meta or old.get('seed') != seed:
+        return rows, trials
+    kept = {k: v for k, v in old.get('trials', {}).items()
+            if k not in trials}
+    names = {f'freenet_{k}_{net}' for k in kept
+             for net in ('student', 'teacher')}
+    return (rows + [r for r in old['rows'] if r['method'] in names],
+            dict(trials, **kept))
+
+
 def main(argv: Optional[List[str]] = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--preset', choices=sorted(PRESETS),
@@ -81,14 +101,14 @@ def main(argv: Optional[List[str]] = None) -> dict:
     out = args.out or osp.join(osp.dirname(osp.dirname(osp.dirname(
         osp.abspath(__file__)))), 'docs', 'benchmarks',
         f'keypoint_union_val_{args.preset}.json')
+    trials = {k: dict(epochs_scale=TRIALS[k][0],
+                      options={o: list(v) if isinstance(v, tuple) else v
+                               for o, v in TRIALS[k][1].items()})
+              for k in args.trials}
+    rows, trials = keep_earlier_trials(out, rows, trials, meta, args.seed)
     result = dict(bench='keypoint_union_val', preset=args.preset,
                   split='union_val', machine=machine(), data=meta,
-                  seed=args.seed,
-                  trials={k: dict(epochs_scale=TRIALS[k][0],
-                                  options={o: list(v) if isinstance(
-                                      v, tuple) else v for o, v in
-                                      TRIALS[k][1].items()})
-                          for k in args.trials}, rows=rows)
+                  seed=args.seed, trials=trials, rows=rows)
     dump_json_atomic(result, out, indent=2)
     logger.info('\n' + union_table(rows))
     logger.info(f'written to {out}')

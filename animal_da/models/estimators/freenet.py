@@ -16,7 +16,8 @@ from mmpose.registry import MODELS
 from torch import Tensor
 
 from ...datasets.keypoint_sets import PART_GROUPS, metainfo_file
-from ...pseudo_labels import build_filter, decode_argmax, render_gaussian
+from ...pseudo_labels import (build_filter, decode_argmax, refine_quarter,
+                              render_gaussian)
 from .teacher_student import TeacherStudentPoseEstimator
 
 
@@ -56,6 +57,11 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
           the codec's; FreeNet 2 at 64x64];
         - ``pl_render``: [``'untruncated'``: FreeNet's full-map Gaussian at
           the integer argmax]; ``'hrnet'`` gives the codec-style window;
+        - ``pl_locate``: where pseudo labels (and the feedback term's
+          hard Gaussians) sit [``'argmax'``: the integer argmax];
+          ``'quarter'`` moves it a quarter pixel towards the higher
+          neighbour, as mmpose's heatmap decode does at test time (at a
+          24x24 heatmap the integer argmax is up to 2 input pixels off);
         - ``feedback_weight``: phi(t) [``LinearRamp`` 0 -> 2 from
           ``feedback_start - 1`` (4500) to ``feedback_complete - 1``
           (6000), by iteration]; the feedback term (and the extra student
@@ -84,6 +90,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         band_filter=dict(type='ConfidenceBandFilter', hi_q=0.2, lo_q=0.8),
         sigma=None,
         pl_render='untruncated',
+        pl_locate='argmax',
         feedback_weight=2.0,
         feedback_sign='old_minus_new',
         student_bn_pass=True,
@@ -130,6 +137,9 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         if cfg['pl_render'] not in ('untruncated', 'hrnet'):
             raise ValueError(f"pl_render must be 'untruncated' or 'hrnet', "
                              f"got {cfg['pl_render']!r}")
+        if cfg['pl_locate'] not in ('argmax', 'quarter'):
+            raise ValueError(f"pl_locate must be 'argmax' or 'quarter', "
+                             f"got {cfg['pl_locate']!r}")
 
     def init_weights(self) -> None:
         """A ``Pretrained`` ``init_cfg`` loads into the teacher (the base
@@ -174,9 +184,16 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         return {g: float(self.scheduled.get(f'keep_ratio_{g}', final[g]))
                 for g in self.groups}
 
+    def locate(self, heatmaps: Tensor) -> tuple:
+        """Pseudo-label locations (``pl_locate``) and maxima of heatmaps."""
+        loc, conf = decode_argmax(heatmaps)
+        if self.semi_train_cfg['pl_locate'] == 'quarter':
+            loc = refine_quarter(heatmaps, loc)
+        return loc, conf
+
     def render(self, kpts: Tensor, mask: Tensor) -> Tensor:
-        """Pseudo-label heatmaps at integer argmax locations, zero where
-        ``mask`` is off."""
+        """Pseudo-label heatmaps at ``kpts`` (``pl_render='hrnet'`` rounds
+        them to the pixel), zero where ``mask`` is off."""
         heat, _ = render_gaussian(kpts, mask.float(), self.sigma,
                                   self.heatmap_size,
                                   mode=self.semi_train_cfg['pl_render'])
@@ -214,7 +231,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         Returns:
             tuple: heatmaps (U, K, H, W), mask (U, K), confidences (U, K).
         """
-        loc, conf = decode_argmax(t_ori_unl.detach())
+        loc, conf = self.locate(t_ori_unl.detach())
         mask = self.part_filter(conf, self.keep_ratios())
         return self.render(loc, mask), mask, conf
 
@@ -253,7 +270,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         """Step 5b: ``h`` times the teacher's aug-view MSE to hard Gaussians
         at its own argmax on the band's joints (phi is applied with the
         other weights, :meth:`weighted`)."""
-        loc, _ = decode_argmax(t_aug_unl.detach())
+        loc, _ = self.locate(t_aug_unl.detach())
         return h * self.lw(t_aug_unl, self.render(loc, band), band)
 
     def teacher_loss(self, views: 'Views', batch: 'Batch',

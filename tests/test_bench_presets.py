@@ -204,21 +204,27 @@ def test_keypoint_union_val_keeps_earlier_trials(tmp_path):
     import json
     import keypoint_union_val as kv
     out = str(tmp_path / 'val.json')
+    names = ('naive_merge', 'freenet_a_student', 'freenet_a_teacher',
+             'freenet_b_student', 'freenet_b_teacher')
     old = dict(data=dict(n=600), seed=0, trials=dict(a={}, b={}), rows=[
-        dict(method=m) for m in ('naive_merge', 'freenet_a_student',
-                                 'freenet_a_teacher', 'freenet_b_student',
-                                 'freenet_b_teacher')])
+        dict(method=m, ap=1, train_minutes=3) for m in names])
     with open(out, 'w') as f:
         json.dump(old, f)
-    new = [dict(method='naive_merge', x=1), dict(method='freenet_b_student')]
+    # the same naive merge (its training time is not a metric)
+    new = [dict(method='naive_merge', ap=1, train_minutes=4),
+           dict(method='freenet_b_student')]
     rows, trials = kv.keep_earlier_trials(out, new, dict(b={}),
                                           dict(n=600), 0)
     assert [r['method'] for r in rows] == [
         'naive_merge', 'freenet_b_student', 'freenet_a_student',
         'freenet_a_teacher']
-    assert rows[0]['x'] == 1 and set(trials) == {'a', 'b'}
+    assert rows[0]['train_minutes'] == 4 and set(trials) == {'a', 'b'}
     assert kv.keep_earlier_trials(out, new, dict(b={}), dict(n=150),
                                   0) == (new, dict(b={}))
+    # trials that started from another naive merge are not kept
+    other = [dict(method='naive_merge', ap=2)] + new[1:]
+    assert kv.keep_earlier_trials(out, other, dict(b={}), dict(n=600),
+                                  0) == (other, dict(b={}))
 
 
 def test_keypoint_union_runs_the_trial_chosen_on_val():

@@ -9,8 +9,9 @@ others and with ``keypoint_union.py``'s run of the same seed (its work dir,
 ``val_*``, so neither script's evaluations replace the other's); finished
 stages are kept, so trials can be added and the script re-run. Prints a
 table and writes ``docs/benchmarks/keypoint_union_val_<preset>.json``,
-keeping the rows of trials that an earlier run of the same seed and data
-wrote there and this one did not run.
+keeping the rows of trials that an earlier run of the same seed, data and
+naive merge (its figures equal to this run's: training differs a little
+between machines) wrote there and this one did not run.
 
 Example:
     python tools/bench/keypoint_union_val.py --trials paper labelled_1to1
@@ -63,12 +64,22 @@ def trials_workflow(preset: dict, data: str, seed: int,
 def keep_earlier_trials(out: str, rows: List[dict], trials: dict,
                         meta: dict, seed: int) -> tuple:
     """``rows`` and ``trials`` plus those of trials in ``out`` (an earlier
-    run's JSON with the same data and seed) that this run did not run."""
+    run's JSON with the same data, seed and naive merge) that this run did
+    not run."""
     if not osp.isfile(out):
         return rows, trials
     with open(out) as f:
         old = json.load(f)
-    if old.get('data') != meta or old.get('seed') != seed:
+
+    def base(rs):  # the naive merge's metrics: the trials' starting model
+        return [{k: v for k, v in r.items() if k.startswith(('ap', 'pck'))}
+                for r in rs if r['method'] == 'naive_merge']
+
+    if old.get('data') != meta or old.get('seed') != seed or \
+            base(old.get('rows', [])) != base(rows):
+        MMLogger.get_instance('animal_da_bench').warning(
+            f'{out} came from other data, seed or naive merge: its trials '
+            'are not kept')
         return rows, trials
     kept = {k: v for k, v in old.get('trials', {}).items()
             if k not in trials}

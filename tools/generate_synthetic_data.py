@@ -62,12 +62,12 @@ def main(argv: Optional[List[str]] = None) -> dict:
     for item in args.split_size:
         name, _, n = item.partition('=')
         try:
-            sizes_n = int(n)
+            count = int(n)
         except ValueError:
             sys.exit(f'error: --split-size takes SPLIT=N, got {item!r}')
         if name in sizes:
             sys.exit(f'error: --split-size names {name!r} twice')
-        sizes[name] = sizes_n
+        sizes[name] = count
     try:
         meta = generate_dataset(
             args.out, args.num_images, seed=args.seed, img_size=args.img_size,

@@ -5,8 +5,7 @@ from .filters import (AgreementFilter, ConfidenceBandFilter,
                       SmallLossFilter, build_filter)
 from .geometry import (decode_argmax, image_to_view, invert_affine,
                        refine_quarter, render_gaussian, swap_channels,
-                       view_to_image,
-                       view_to_view_affine, warp_heatmaps)
+                       view_to_image, view_to_view_affine, warp_heatmaps)
 from .store import load_pseudo_labels
 from .temporal import temporal_check
 from .tta import TTAPseudoLabeler, generate_pseudo_labels

@@ -118,7 +118,7 @@ def refine_quarter(heatmaps: torch.Tensor, xy: torch.Tensor
     Returns:
         Tensor: (B, K, 2) refined locations.
     """
-    b, k, h, w = heatmaps.shape
+    h, w = heatmaps.shape[-2:]
     flat = heatmaps.flatten(2)
     x, y = xy[..., 0].long(), xy[..., 1].long()
 

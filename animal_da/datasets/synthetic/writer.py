@@ -383,7 +383,6 @@ def ensure_dataset(out_dir: str, num_images: int, seed: int = 0,
     """
     meta = read_meta(out_dir)
     layout = kwargs.get('layout', 'domains')
-    _layout_splits(layout)
     want = dict(version=GENERATOR_VERSION, num_images=int(num_images),
                 seed=seed, img_size=kwargs.get('img_size', 256),
                 source_style=kwargs.get('source_style', 'synthetic'),

@@ -92,6 +92,10 @@ PRESETS: Dict[str, dict] = {
                          'test_dataloader.num_workers': 4}),
 }
 HOOK = 'custom_hooks[ScheduledValuesHook].values'
+#: the val choice's options (``labelled_1to1_quarter``), which its variants
+#: extend
+QUARTER = {'train_dataloader.sampler.ratio': (1, 1),
+           'model.semi_train_cfg.pl_locate': 'quarter'}
 #: trial -> (FreeNet epochs relative to the preset's, options over the
 #: FreeNet stage); the sampler's epoch is sum(ratio) x max(ceil(U / r_u),
 #: ceil(L / r_l)) instances (U = 1,620 unlabelled, L = 180 labelled): 58
@@ -119,29 +123,21 @@ TRIALS: Dict[str, tuple] = {
     # pseudo labels a quarter pixel from the teacher's argmax (mmpose's
     # decode) instead of on it: at 24x24 heatmaps the integer argmax is up
     # to 2 input pixels off, which AP's OKS counts and PCK@0.05 hardly
-    'labelled_1to1_quarter': (0.5, {
-        'train_dataloader.sampler.ratio': (1, 1),
-        'model.semi_train_cfg.pl_locate': 'quarter'}),
+    'labelled_1to1_quarter': (0.5, QUARTER),
     'labelled_1to1_lr_1e-4': (0.5, {
         'train_dataloader.sampler.ratio': (1, 1),
         'optim_wrapper.student.optimizer.lr': 1e-4}),
     # the val choice above without the feedback term (what it contributes)
-    'labelled_1to1_quarter_no_feedback': (0.5, {
-        'train_dataloader.sampler.ratio': (1, 1),
-        'model.semi_train_cfg.pl_locate': 'quarter',
-        f'{HOOK}.feedback_weight.end_value': 0.0}),
+    'labelled_1to1_quarter_no_feedback': (0.5, dict(QUARTER, **{
+        f'{HOOK}.feedback_weight.end_value': 0.0})),
     # exclusive joints' pseudo labels kept at 30 % instead of 65 % (the
     # teacher is weakest on them: union_val AP 15 vs 28 on shared joints)
-    'labelled_1to1_quarter_excl30': (0.5, {
-        'train_dataloader.sampler.ratio': (1, 1),
-        'model.semi_train_cfg.pl_locate': 'quarter',
-        f'{HOOK}.keep_ratio_exclusive.min': 0.3}),
+    'labelled_1to1_quarter_excl30': (0.5, dict(QUARTER, **{
+        f'{HOOK}.keep_ratio_exclusive.min': 0.3})),
     # the base network's lr 1e-4 instead of 1e-5: at 1e-5 it hardly moves
     # in ~300 iterations, so its pseudo labels stay the naive merge's
-    'labelled_1to1_quarter_teacher_lr1e-4': (0.5, {
-        'train_dataloader.sampler.ratio': (1, 1),
-        'model.semi_train_cfg.pl_locate': 'quarter',
-        'optim_wrapper.teacher.optimizer.lr': 1e-4}),
+    'labelled_1to1_quarter_teacher_lr1e-4': (0.5, dict(QUARTER, **{
+        'optim_wrapper.teacher.optimizer.lr': 1e-4})),
 }
 #: the rows' headline comparisons: FreeNet's student against these rows
 CONTROLS = ('naive_merge', 'naive_merge_longer')

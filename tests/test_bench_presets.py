@@ -174,6 +174,7 @@ def test_keypoint_union_val_trials_evaluate_on_val_only():
     """FreeNet trials are chosen on union_val: every evaluation of the
     trials workflow reads union_val, each trial is the demo's FreeNet stage
     with its options and about the same number of iterations."""
+    import keypoint_union as ku
     import keypoint_union_val as kv
     from animal_da.apis.workflow import Workflow
     preset = kv.PRESETS['cpu-small']
@@ -188,12 +189,13 @@ def test_keypoint_union_val_trials_evaluate_on_val_only():
         st = wf.stages[f'freenet_{name}']
         assert st['init'] == '@base.checkpoint'
         for k, v in opts.items():
-            assert st['cfg_options'][k] == (list(v) if isinstance(
-                v, tuple) else v)
+            got = st[k] if k in ku.STAGE_KEYS else st['cfg_options'][k]
+            assert got == (list(v) if isinstance(v, tuple) else v)
         # iterations per epoch of DomainBalancedSampler with 1,620
-        # unlabelled and 180 labelled instances, batches of 32
+        # unlabelled and 180 labelled instances, batches of 32 unless set
         u, lab = opts.get('train_dataloader.sampler.ratio', (7, 1))
-        per_epoch = (u + lab) * max(-(-1620 // u), -(-180 // lab)) / 32
+        per_epoch = (u + lab) * max(-(-1620 // u), -(-180 // lab)) / \
+            opts.get('batch_size', 32)
         assert abs(per_epoch * st['epochs'] - 348) < 60, name
 
 

@@ -310,6 +310,22 @@ def test_a_file_given_as_it_is_starts_a_stage(tmp_path):
         cfg._cfg_dict) if d.get('pseudo_labels')][0] == 'pl.json'
 
 
+def test_a_stage_batch_size_and_epochs_override_the_workflow_keys(tmp_path):
+    """A train stage's own ``batch_size`` / ``epochs`` win over the
+    workflow-wide keys (which a stage's ``cfg_options`` do not: the keys
+    are applied after them); other stages keep the workflow's."""
+    wf = Workflow(Config(dict(batch_size=8, epochs=3, stages=dict(
+        a=dict(kind='train', config=SHORT, batch_size=16, epochs=2),
+        b=dict(kind='train', config=SHORT)))), str(tmp_path / 'w'))
+    got = {}
+    for name in ('a', 'b'):
+        st = wf.stages[name]
+        cfg = wf.stage_config(name, st, wf.resolve(name, st, {}))
+        got[name] = (cfg.train_dataloader.batch_size,
+                     cfg.train_cfg.max_epochs)
+    assert got == dict(a=(16, 2), b=(8, 3))
+
+
 def test_interrupted_train_stage_resumes_from_its_checkpoint(tiny_data,
                                                              tmp_path):
     """A train stage killed during its second epoch (state 'running', only

@@ -9,11 +9,13 @@ with a ``stages`` dict, in order, and workflow-level keys
   folder), ``cfg_options`` (dotted or typed keys, see
   :mod:`~animal_da.apis.overrides`), ``init`` (a plain checkpoint to start
   from), ``pseudo_labels`` (a pseudo-label file), ``part_bank`` (a part
-  bank folder, for ASDA's ``SemanticPartCanvas``), ``epochs``, ``validate``
-  (False: no validation during training). An ordinary mmengine Runner in
-  ``work_dir/<stage>/``. Outputs: ``checkpoint`` (the final one), ``best``,
-  ``config`` (the merged config it ran), ``work_dir``, ``learning_curve``
-  (each validation's metrics against training minutes, when it validated).
+  bank folder, for ASDA's ``SemanticPartCanvas``), ``epochs``,
+  ``batch_size`` (both override the workflow's keys for this stage),
+  ``validate`` (False: no validation during training). An ordinary
+  mmengine Runner in ``work_dir/<stage>/``. Outputs: ``checkpoint`` (the
+  final one), ``best``, ``config`` (the merged config it ran),
+  ``work_dir``, ``learning_curve`` (each validation's metrics against
+  training minutes, when it validated).
 - ``export``: ``model`` (a train stage), ``which`` (``student``,
   ``teacher`` or ``best_on_val``; default: the workflow's
   ``evaluated_model``, else the recipe's evaluated network), ``checkpoint``
@@ -80,7 +82,8 @@ SUMMARY_FILE = 'summary.json'
 KINDS: Dict[str, dict] = {
     'train': dict(
         keys={'kind', 'config', 'cfg_options', 'init', 'pseudo_labels',
-              'part_bank', 'epochs', 'validate', 'description'},
+              'part_bank', 'epochs', 'batch_size', 'validate',
+              'description'},
         required={'config'}, refs={'init', 'pseudo_labels', 'part_bank'},
         outputs=('checkpoint', 'best', 'config', 'work_dir'),
         default='checkpoint'),
@@ -355,8 +358,9 @@ class Workflow:
         cfg = Config.fromfile(path or self._config_path(name, st['config']))
         apply_options(cfg, st.get('cfg_options'))
         keys = dict(self.keys)
-        if st.get('epochs') is not None:
-            keys['epochs'] = st['epochs']
+        for k in ('epochs', 'batch_size'):  # the stage's own, if it has
+            if st.get(k) is not None:
+                keys[k] = st[k]
         if resolved.get('init'):
             keys['init_checkpoint'] = resolved['init']
         if resolved.get('pseudo_labels'):

@@ -97,10 +97,11 @@ HOOK = 'custom_hooks[ScheduledValuesHook].values'
 QUARTER = {'train_dataloader.sampler.ratio': (1, 1),
            'model.semi_train_cfg.pl_locate': 'quarter'}
 #: trial -> (FreeNet epochs relative to the preset's, options over the
-#: FreeNet stage); the sampler's epoch is sum(ratio) x max(ceil(U / r_u),
-#: ceil(L / r_l)) instances (U = 1,620 unlabelled, L = 180 labelled): 58
-#: iterations at 7:1, 67.5 at 3:1, 101 at 1:1, so epochs are scaled to keep
-#: about the paper setting's 348 iterations
+#: FreeNet stage: config keys, or STAGE_KEYS); the sampler's epoch is
+#: sum(ratio) x max(ceil(U / r_u), ceil(L / r_l)) instances (U = 1,620
+#: unlabelled, L = 180 labelled): 58 iterations at 7:1, 67.5 at 3:1, 101 at
+#: 1:1 (batches of 32), so epochs are scaled to keep about the paper
+#: setting's 348 iterations
 TRIALS: Dict[str, tuple] = {
     # the demo's settings (METHODS.md 3 values)
     'paper': (1.0, {}),
@@ -138,7 +139,14 @@ TRIALS: Dict[str, tuple] = {
     # in ~300 iterations, so its pseudo labels stay the naive merge's
     'labelled_1to1_quarter_teacher_lr1e-4': (0.5, dict(QUARTER, **{
         'optim_wrapper.teacher.optimizer.lr': 1e-4})),
+    # batches of 64 (32 labelled + 32 unlabelled): as many labelled
+    # instances per iteration as the as-long control, the pseudo-labelled
+    # half on top (twice the compute per iteration; half the iterations
+    # per epoch, so the epochs of labelled_1to1_quarter)
+    'labelled_1to1_quarter_b64': (1.0, dict(QUARTER, batch_size=64)),
 }
+#: trial options that are settings of the workflow stage, not config keys
+STAGE_KEYS = ('batch_size', )
 #: the rows' headline comparisons: FreeNet's student against these rows
 CONTROLS = ('naive_merge', 'naive_merge_longer')
 #: rows -> the evaluate stages that give them (``--rows``)
@@ -161,6 +169,19 @@ def ensure_union_data(preset: dict, data: str) -> dict:
                               union_val=n, union_test=n))
 
 
+def trial_stage(stage: dict, preset: dict, trial: str) -> dict:
+    """The FreeNet train ``stage`` with the trial's epochs and options."""
+    scale, opts = TRIALS[trial]
+    stage = dict(stage, epochs=max(1, round(preset['freenet_epochs'] *
+                                            scale)))
+    stage.update({k: v for k, v in opts.items() if k in STAGE_KEYS})
+    cfg_opts = {k: v for k, v in opts.items() if k not in STAGE_KEYS}
+    if cfg_opts:
+        stage['cfg_options'] = dict(stage.get('cfg_options') or {},
+                                    **cfg_opts)
+    return stage
+
+
 def union_workflow(preset: dict, data: str, seed: int,
                    rows: Optional[List[str]] = None) -> Config:
     """The FreeNet workflow sized by the preset (its FreeNet stage with
@@ -174,12 +195,8 @@ def union_workflow(preset: dict, data: str, seed: int,
             st['config'] = osp.normpath(osp.join(folder, st['config']))
     stages['naive_merge']['epochs'] = preset['naive_epochs']
     stages['naive_merge_longer']['epochs'] = preset['longer_epochs']
-    scale, trial_options = TRIALS[preset['freenet_trial']]
-    stages['freenet']['epochs'] = max(1, round(preset['freenet_epochs'] *
-                                               scale))
-    if trial_options:
-        stages['freenet']['cfg_options'] = dict(
-            stages['freenet'].get('cfg_options') or {}, **trial_options)
+    stages['freenet'] = trial_stage(stages['freenet'], preset,
+                                    preset['freenet_trial'])
     for src in SOURCES:
         stages[f'{src}_only'] = dict(
             kind='train', validate=False, epochs=preset['naive_epochs'],

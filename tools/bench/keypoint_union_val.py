@@ -28,7 +28,8 @@ from mmengine.logging import MMLogger
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import collect_rows, machine  # noqa: E402
 from keypoint_union import (PRESETS, TRIALS,  # noqa: E402
-                            ensure_union_data, union_table, union_workflow)
+                            ensure_union_data, trial_stage, union_table,
+                            union_workflow)
 
 from animal_da.apis.workflow import run_workflow  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
@@ -47,11 +48,7 @@ def trials_workflow(preset: dict, data: str, seed: int,
         out[f'val_eval_{row}'] = dict(st[f'eval_{row}'], cfg_options=dict(
             st[f'eval_{row}'].get('cfg_options') or {}, **VAL))
     for name in trials:
-        scale, opts = TRIALS[name]
-        stage = dict(st['freenet'])
-        stage['epochs'] = max(1, round(preset['freenet_epochs'] * scale))
-        stage['cfg_options'] = dict(stage.get('cfg_options') or {}, **opts)
-        out[f'freenet_{name}'] = stage
+        out[f'freenet_{name}'] = trial_stage(st['freenet'], preset, name)
         for net in ('student', 'teacher'):
             out[f'val_eval_freenet_{name}_{net}'] = dict(
                 kind='evaluate', model=f'@freenet_{name}', predict_on=net,

@@ -13,6 +13,9 @@ keeping the rows of trials that an earlier run of the same seed, data and
 naive merge (its figures equal to this run's: training differs a little
 between machines) wrote there and this one did not run.
 
+``--budget K`` trains the trials K times as long, with a control K times as
+long (``naive_merge_longer_xK``); their rows are named ``..._xK``.
+
 Example:
     python tools/bench/keypoint_union_val.py --trials paper labelled_1to1
 """
@@ -37,23 +40,41 @@ from animal_da.utils import dump_json_atomic  # noqa: E402
 VAL = {'test_dataloader.dataset.ann_file': 'annotations/union_val.json'}
 
 
+def trial_id(name: str, budget: int = 1) -> str:
+    """A trial's name in stages, rows and the JSON: ``name``, with
+    ``_x<budget>`` for a budget other than 1."""
+    return name if budget == 1 else f'{name}_x{budget}'
+
+
 def trials_workflow(preset: dict, data: str, seed: int,
-                    trials: List[str]) -> Config:
+                    trials: List[str], budget: int = 1) -> Config:
     """The naive merge, its control and the chosen FreeNet trials, every
-    evaluation on union_val (student and teacher for FreeNet)."""
+    evaluation on union_val (student and teacher for FreeNet). ``budget``
+    multiplies the trials' epochs and adds a control trained that much
+    longer too (``naive_merge_longer_x<budget>``)."""
     wf = union_workflow(dict(preset, freenet_trial='paper'), data, seed)
     st = wf.stages.to_dict()
     out = {k: st[k] for k in ('naive_merge', 'base', 'naive_merge_longer')}
-    for row in ('naive_merge', 'naive_merge_longer'):
+    controls = ['naive_merge', 'naive_merge_longer']
+    if budget != 1:
+        ctrl = f'naive_merge_longer_x{budget}'
+        out[ctrl] = dict(st['naive_merge_longer'],
+                         epochs=st['naive_merge_longer']['epochs'] * budget)
+        st[f'eval_{ctrl}'] = dict(st['eval_naive_merge_longer'],
+                                  model=f'@{ctrl}', method=ctrl)
+        controls.append(ctrl)
+    for row in controls:
         out[f'val_eval_{row}'] = dict(st[f'eval_{row}'], cfg_options=dict(
             st[f'eval_{row}'].get('cfg_options') or {}, **VAL))
     for name in trials:
-        out[f'freenet_{name}'] = trial_stage(st['freenet'], preset, name)
+        tid = trial_id(name, budget)
+        stage = trial_stage(st['freenet'], preset, name)
+        out[f'freenet_{tid}'] = dict(stage, epochs=stage['epochs'] * budget)
         for net in ('student', 'teacher'):
-            out[f'val_eval_freenet_{name}_{net}'] = dict(
-                kind='evaluate', model=f'@freenet_{name}', predict_on=net,
-                method=f'freenet_{name}' + ('' if net == 'student' else
-                                            '_teacher'),
+            out[f'val_eval_freenet_{tid}_{net}'] = dict(
+                kind='evaluate', model=f'@freenet_{tid}', predict_on=net,
+                method=f'freenet_{tid}' + ('' if net == 'student' else
+                                           '_teacher'),
                 cfg_options=VAL)
     return Config(dict(wf.to_dict(), stages=out))
 
@@ -82,6 +103,10 @@ def keep_earlier_trials(out: str, rows: List[dict], trials: dict,
             if k not in trials}
     names = {f'freenet_{k}_{net}' for k in kept
              for net in ('student', 'teacher')}
+    # a longer budget's control goes with its trials
+    names |= {f'naive_merge_longer_x{v["budget"]}' for v in kept.values()
+              if v.get('budget', 1) != 1}
+    names -= {r['method'] for r in rows}
     return (rows + [r for r in old['rows'] if r['method'] in names],
             dict(trials, **kept))
 
@@ -92,6 +117,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
                         default='cpu-small')
     parser.add_argument('--trials', nargs='+', choices=sorted(TRIALS),
                         default=['paper'])
+    parser.add_argument('--budget', type=int, default=1,
+                        help='the trials\' epochs times this, with a '
+                        'control trained as much longer (default 1)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--data', default='data/synanimal_union')
     parser.add_argument('--work-dir', default='work_dirs/bench')
@@ -103,16 +131,20 @@ def main(argv: Optional[List[str]] = None) -> dict:
     # the benchmark's work dir: the naive merge of a seed is trained once
     work = osp.join(args.work_dir, f'keypoint_union_{args.preset}',
                     f'seed{args.seed}')
+    if args.budget < 1:
+        parser.error('--budget must be 1 or more')
     summary = run_workflow(trials_workflow(preset, args.data, args.seed,
-                                           args.trials), work)
+                                           args.trials, args.budget), work)
     rows = collect_rows([summary], [args.seed])
     out = args.out or osp.join(osp.dirname(osp.dirname(osp.dirname(
         osp.abspath(__file__)))), 'docs', 'benchmarks',
         f'keypoint_union_val_{args.preset}.json')
-    trials = {k: dict(epochs_scale=TRIALS[k][0],
-                      options={o: list(v) if isinstance(v, tuple) else v
-                               for o, v in TRIALS[k][1].items()})
-              for k in args.trials}
+    trials = {trial_id(k, args.budget): dict(
+        epochs_scale=TRIALS[k][0],
+        options={o: list(v) if isinstance(v, tuple) else v
+                 for o, v in TRIALS[k][1].items()},
+        **({} if args.budget == 1 else dict(trial=k, budget=args.budget)))
+        for k in args.trials}
     rows, trials = keep_earlier_trials(out, rows, trials, meta, args.seed)
     result = dict(bench='keypoint_union_val', preset=args.preset,
                   split='union_val', machine=machine(), data=meta,

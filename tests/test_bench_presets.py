@@ -199,6 +199,35 @@ def test_keypoint_union_val_trials_evaluate_on_val_only():
         assert abs(per_epoch * st['epochs'] - 348) < 60, name
 
 
+def test_keypoint_union_val_budget_trains_trials_and_control_longer():
+    """``budget`` K: each trial K times its epochs, named ``_xK``, beside a
+    control K times as long; the naive merge and 1x control are the same
+    stages as without it (shared work dir), every evaluation on union_val."""
+    import keypoint_union_val as kv
+    from animal_da.apis.workflow import Workflow
+    preset = kv.PRESETS['cpu-small']
+    one = kv.trials_workflow(preset, 'data/x', 0, ['labelled_1to1'])
+    three = kv.trials_workflow(preset, 'data/x', 0, ['labelled_1to1'], 3)
+    Workflow(three, 'work_dirs/unused')  # a valid workflow
+    a, b = one.stages, three.stages
+    for k in ('naive_merge', 'naive_merge_longer', 'val_eval_naive_merge'):
+        assert a[k] == b[k]
+    ctrl = b['naive_merge_longer_x3']
+    assert ctrl['epochs'] == 3 * a['naive_merge_longer']['epochs']
+    assert ctrl['init'] == '@base.checkpoint'
+    ev = b['val_eval_naive_merge_longer_x3']
+    assert ev['model'] == '@naive_merge_longer_x3'
+    assert ev['method'] == 'naive_merge_longer_x3'
+    trial = b['freenet_labelled_1to1_x3']
+    assert trial['epochs'] == 3 * a['freenet_labelled_1to1']['epochs']
+    assert trial['cfg_options'] == a['freenet_labelled_1to1']['cfg_options']
+    assert 'freenet_labelled_1to1' not in b
+    for name, st in b.items():
+        if st['kind'] == 'evaluate':
+            assert st['cfg_options']['test_dataloader.dataset.ann_file'] \
+                == 'annotations/union_val.json', name
+
+
 def test_keypoint_union_val_keeps_earlier_trials(tmp_path):
     """A val run adds its trials to the JSON of an earlier run on the same
     data and seed (its own rows replace the earlier ones), and starts
@@ -223,6 +252,18 @@ def test_keypoint_union_val_keeps_earlier_trials(tmp_path):
     assert rows[0]['train_minutes'] == 4 and set(trials) == {'a', 'b'}
     assert kv.keep_earlier_trials(out, new, dict(b={}), dict(n=150),
                                   0) == (new, dict(b={}))
+    # a longer budget's trial keeps its control row
+    with open(out, 'w') as f:
+        json.dump(dict(old, trials=dict(a={}, b_x3=dict(budget=3)),
+                       rows=old['rows'] + [
+                           dict(method='naive_merge_longer_x3', ap=1),
+                           dict(method='freenet_b_x3_student')]), f)
+    rows3, trials3 = kv.keep_earlier_trials(out, new, dict(b={}),
+                                            dict(n=600), 0)
+    assert {'naive_merge_longer_x3', 'freenet_b_x3_student'} <= {
+        r['method'] for r in rows3} and set(trials3) == {'a', 'b', 'b_x3'}
+    with open(out, 'w') as f:
+        json.dump(old, f)
     # trials that started from another naive merge are not kept
     other = [dict(method='naive_merge', ap=2)] + new[1:]
     assert kv.keep_earlier_trials(out, other, dict(b={}), dict(n=600),

@@ -59,8 +59,10 @@ PRESETS: Dict[str, dict] = {
     # the labelled 10 % = 6 iterations)
     # freenet_trial: a key of TRIALS, the FreeNet setting the benchmark runs
     # (cpu-small: chosen on union_val, docs/benchmarks/
-    # keypoint_union_val_cpu-small.json, by 0.1 AP over labelled_1to1,
-    # whose union_test run is keypoint_union_cpu-small_labelled_1to1.json;
+    # keypoint_union_val_cpu-small_2026-12-03-morning.json, by 0.1 AP over
+    # labelled_1to1, and still the best of its variants on another naive
+    # merge, keypoint_union_val_cpu-small.json; labelled_1to1's union_test
+    # run is keypoint_union_cpu-small_labelled_1to1.json;
     # the runs on 150-image splits, the paper setting's among them:
     # keypoint_union_*_150eval*.json)
     # eval_images: union_val and union_test sizes (150 each by default, the

@@ -12,7 +12,7 @@ sys.path.insert(0, osp.join(REPO, 'tools', 'bench'))
 
 
 @pytest.mark.parametrize('preset', ['cpu-small', 'cpu-converged', 'gpu',
-                                    'smoke'])
+                                    'gpu-lease', 'smoke'])
 def test_domain_shift_workflows_check(preset):
     import domain_shift as ds
     from animal_da.apis.workflow import Workflow
@@ -65,6 +65,40 @@ def test_scarce_labels_workflows_check(recipe):
     part = sl.scarcenet_workflow(preset, 'data/x', 1, 'init.pth',
                                  ['labelled_only'])
     assert list(part.stages) == ['labelled_only', 'eval_labelled_only']
+
+
+def test_preset_options_reach_stage_configs_as_values():
+    """A preset's loader options arrive in every train and evaluate stage
+    as the values --cfg-options gives (the number 0, not the string '0'),
+    and in the merged stage configs."""
+    import domain_shift as ds
+    import scarce_labels as sl
+    from animal_da.apis.workflow import Workflow
+    assert ds.preset_options(ds.PRESETS['smoke'])[
+        'train_dataloader.persistent_workers'] is False
+    wf = Workflow(ds.domain_shift_workflow(
+        ds.PRESETS['gpu-lease'], 'data/x', 0, ['source_only', 'uda_animal']),
+        'work_dirs/unused')
+    for name in ('source_only', 'uda_animal', 'eval_source_only'):
+        assert wf.stages[name]['cfg_options'][
+            'train_dataloader.num_workers'] == 5
+    cfg = wf.stage_config('uda_animal', wf.stages['uda_animal'],
+                          dict(init='s1.pth', pseudo_labels='pl.json'))
+    assert cfg.train_dataloader.num_workers == 5
+    assert cfg.test_dataloader.num_workers == 2
+    p = sl.PRESETS['gpu-lease']
+    wf = Workflow(sl.scarcenet_workflow(p, 'data/x', 0, 'init.pth',
+                                        list(sl.ROWS)), 'work_dirs/unused')
+    for name, st in wf.stages.items():
+        if st['kind'] in ('train', 'evaluate'):
+            assert st['cfg_options']['train_dataloader.num_workers'] == 5, \
+                name
+    # the stage's own options stay beside the preset's
+    assert 'optim_wrapper.optimizer.lr' in wf.stages['scarcenet'][
+        'cfg_options']
+    # its start model is the domain-shift preset of the same name
+    assert sl.PRESETS.keys() >= {'gpu-lease', 'smoke'} and \
+        ds.PRESETS.keys() >= {'gpu-lease', 'smoke'}
 
 
 def test_converged_preset_and_uda_ablation_rows():
@@ -341,3 +375,22 @@ def test_scarce_labels_seed_record_skips_the_start_model(tmp_path,
     again = sl.run_seed(*args)
     assert len(runs) == 1 and inits == [1]
     assert again['summary']['skipped'] == ['labelled_only']
+
+
+def test_step_cost_keep_going_drops_a_broken_row(tiny_data, tmp_path):
+    """With ``failed`` (``--keep-going``) a row that raises is recorded and
+    dropped; the other rows are still timed (on the device asked for)."""
+    import step_cost as sc
+    specs = dict(plain=(sc.ROWS['plain'], None),
+                 broken=(dict(config='configs/baselines/missing.py'), None),
+                 fidip=(sc.ROWS['fidip'], None))
+    failed = {}
+    rows = sc.measure(specs, tiny_data.rstrip('/') + '/', 4, 1,
+                      str(tmp_path), width=0.25, device='cpu',
+                      failed=failed)
+    assert set(rows) == {'plain', 'fidip'}
+    assert rows['plain']['ms_per_image'] > 0
+    assert set(failed) == {'broken'} and 'missing.py' in failed['broken']
+    with pytest.raises(Exception):  # without it, errors propagate
+        sc.measure({'broken': specs['broken']}, tiny_data, 4, 1,
+                   str(tmp_path))

@@ -23,8 +23,8 @@ with a ``stages`` dict, in order, and workflow-level keys
   ``checkpoint`` (a plain mmpose model), ``source_config``.
 - ``pseudo_label``: ``model`` (an export stage), TTA settings
   (``num_transforms``, ``scale_std``, ``rot_std``, ``flip``, ``subpixel``,
-  ``flip_shift``, ``batch_size``, ``temporal``), the instances of the
-  exported model's
+  ``flip_shift``, ``batch_size``, ``temporal``), ``device`` (default: the
+  GPU when there is one), the instances of the exported model's
   training config's ``pseudo_label_dataset``. Output: ``file``.
 - ``part_bank``: a part bank of the generator's animal parts
   (``num_images``, ``seed``, ``img_size``, ``style``). Output: ``dir``.
@@ -60,6 +60,7 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
+import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.dist import barrier, broadcast_object_list, get_rank
 from mmengine.hooks import Hook
@@ -95,7 +96,7 @@ KINDS: Dict[str, dict] = {
     'pseudo_label': dict(
         keys={'kind', 'model', 'num_transforms', 'scale_std', 'rot_std',
               'flip', 'subpixel', 'flip_shift', 'batch_size', 'seed',
-              'dataset', 'temporal', 'description'},
+              'dataset', 'temporal', 'device', 'description'},
         required={'model'}, refs={'model'}, outputs=('file', ),
         default='file'),
     'part_bank': dict(
@@ -574,7 +575,6 @@ class Workflow:
         return summary
 
     def _init_dist(self) -> None:
-        import torch
         import torch.distributed as dist
         if dist.is_initialized():
             return
@@ -750,9 +750,13 @@ class Workflow:
                                   'batch_size', 'temporal') if k in st}
         if get_rank() == 0:
             os.makedirs(osp.dirname(out), exist_ok=True)
+            # the stage's ``device``, else the GPU the train stages use
+            device = st.get('device') or (
+                'cuda' if torch.cuda.is_available() else 'cpu')
             generate_pseudo_labels(
                 model_cfg, src['checkpoint'], out, dataset_cfg=dataset,
-                seed=int(st.get('seed', self.keys.get('seed', 0))), **tta)
+                seed=int(st.get('seed', self.keys.get('seed', 0))),
+                device=device, **tta)
         barrier()
         return dict(file=out, dataset=_plain(dataset))
 

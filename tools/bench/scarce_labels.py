@@ -67,6 +67,26 @@ PRESETS: Dict[str, dict] = {
                           stage2_epochs=12, repeat=20, batch_size=32, tta=3,
                           seeds=[0, 1], ramp=(2, 4), stage2_lr=1e-3, shots=5,
                           recipe='short', width=0.5),
+    # the lease of a GPU machine (tools/bench/gpu_lease.sh): cpu-converged's
+    # schedule on the full-width network (start: domain_shift's gpu-lease
+    # source-only model); options: loader workers for every stage
+    'gpu-lease': dict(num_images=2000, stage1_epochs=24, stage2_epochs=12,
+                      repeat=20, batch_size=32, tta=3, seeds=[0, 1],
+                      ramp=(2, 4), stage2_lr=1e-3, shots=5, recipe='short',
+                      options={'train_dataloader.num_workers': 5,
+                               'val_dataloader.num_workers': 2,
+                               'test_dataloader.num_workers': 2}),
+    # a minutes-long check that every row runs (figures meaningless; start:
+    # domain_shift's smoke source-only model)
+    'smoke': dict(num_images=16, stage1_epochs=1, stage2_epochs=1, repeat=1,
+                  batch_size=8, tta=2, seeds=[0], ramp=(1, 1), stage2_lr=1e-3,
+                  shots=1, recipe='short',
+                  options={'train_dataloader.num_workers': 0,
+                           'train_dataloader.persistent_workers': False,
+                           'val_dataloader.num_workers': 0,
+                           'val_dataloader.persistent_workers': False,
+                           'test_dataloader.num_workers': 0,
+                           'test_dataloader.persistent_workers': False}),
     'gpu': dict(num_images=10000, stage1_epochs=60, stage2_epochs=40,
                 repeat=20, batch_size=64, tta=5, seeds=[0, 1, 2],
                 ramp=(3, 8), stage2_lr=1e-3, shots=5, recipe='paper'),
@@ -119,6 +139,10 @@ def scarcenet_workflow(preset: dict, data: str, seed: int, init: str,
         f'{hook}.consistency_weight.length': c_len,
         f'{hook}.small_loss_rate.length': s_len,
         'optim_wrapper.optimizer.lr': preset['stage2_lr']}
+    for stage in st.values():  # the preset's options in every stage
+        if preset.get('options') and stage['kind'] in ('train', 'evaluate'):
+            stage.cfg_options = dict(stage.get('cfg_options') or {},
+                                     **preset['options'])
     cfg.stages = subset_stages(
         cfg.stages, [s for r in rows for s in ROWS[r]])
     return cfg
@@ -200,6 +224,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
                         default=list(ROWS),
                         help='rows to run (default: all)')
     parser.add_argument('--data', default='data/synanimal')
+    parser.add_argument('--nproc', type=int, default=2,
+                        help='processes generating missing data (the bytes '
+                        'do not depend on it)')
     parser.add_argument('--work-dir', default='work_dirs/bench')
     parser.add_argument('--out')
     parser.add_argument('--true-label-control', action='store_true',
@@ -228,7 +255,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
     seeds = args.seeds or preset['seeds']
     logger = MMLogger.get_instance('animal_da_bench')
     t0 = time.perf_counter()
-    meta = ensure_dataset(args.data, preset['num_images'], seed=0, nproc=2)
+    meta = ensure_dataset(args.data, preset['num_images'], seed=0,
+                          nproc=args.nproc)
     shots = '' if preset['shots'] == PRESETS[args.preset]['shots'] else \
         f'_{preset["shots"]}shot'
     work = osp.join(args.work_dir, f'scarce_labels_{args.preset}{shots}')

@@ -42,7 +42,7 @@ import os.path as osp
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 from mmengine.config import Config
@@ -123,7 +123,7 @@ class Run:
     def __init__(self, name: str, spec: dict, root: str, batch_size: int,
                  batches: int, options: Optional[dict], tmp: str,
                  width: float = 1.0, union_root: Optional[str] = None,
-                 part_bank: Optional[str] = None):
+                 part_bank: Optional[str] = None, device: str = 'cpu'):
         from mmengine.optim import build_optim_wrapper
         from mmengine.runner import Runner
         from mmpose.registry import MODELS
@@ -143,7 +143,9 @@ class Run:
         model_cfg.pop('init_cfg', None)
         self.model = MODELS.build(model_cfg)
         self.model.init_weights()
+        self.model.to(device)  # its data preprocessor follows
         self.model.train()
+        self.device = torch.device(device)
         for hook in cfg.get('custom_hooks') or []:  # as training runs it
             if hook['type'] == 'MemoryFormatHook':
                 self.model.to(memory_format=getattr(torch, hook.get(
@@ -227,8 +229,10 @@ class Run:
         model = self.model
         model.step_times = {} if hasattr(model, 'step_times') else None
         self._step = {} if n > 0 else None  # the first pass warms up
+        self._sync()
         start = time.perf_counter()
         model.train_step(self.data[n], self.optim)
+        self._sync()  # a GPU step has ended only when its kernels have
         total = time.perf_counter() - start
         if self._step is None:
             return
@@ -238,6 +242,10 @@ class Run:
         for k, v in parts.items():
             self.parts[k] = self.parts.get(k, 0.) + v
         self._step = None
+
+    def _sync(self) -> None:
+        if self.device.type == 'cuda':
+            torch.cuda.synchronize(self.device)
 
     def row(self) -> dict:
         per_img = 1000 / self.batch_size
@@ -255,14 +263,34 @@ class Run:
 def measure(specs: Dict[str, tuple], root: str, batch_size: int,
             batches: int, tmp: str, width: float = 1.0,
             union_root: Optional[str] = None,
-            part_bank: Optional[str] = None) -> Dict[str, dict]:
-    """Interleaved timing of rows (name -> (spec, options))."""
-    runs = [Run(name, spec, root, batch_size, batches, opts, tmp, width,
-                union_root, part_bank)
-            for name, (spec, opts) in specs.items()]
+            part_bank: Optional[str] = None,
+            device: str = 'cpu',
+            failed: Optional[Dict[str, str]] = None) -> Dict[str, dict]:
+    """Interleaved timing of rows (name -> (spec, options)) on
+    ``device``. With ``failed`` (a dict), a row whose set-up or step raises
+    is dropped and its error recorded there (``--keep-going``: one broken
+    row does not cost the others); without it, errors propagate."""
+    def attempt(name: str, fn: Callable):
+        if failed is None:
+            return fn()
+        try:
+            return fn()
+        except Exception as e:  # noqa: BLE001  (recorded, then dropped)
+            failed[name] = f'{type(e).__name__}: {e}'[:2000]
+            print(f'row {name} failed: {failed[name]}', file=sys.stderr)
+            return None
+
+    runs = []
+    for name, (spec, opts) in specs.items():
+        run = attempt(name, lambda: Run(name, spec, root, batch_size,
+                                        batches, opts, tmp, width,
+                                        union_root, part_bank, device))
+        if run is not None:
+            runs.append(run)
     for n in range(batches + 1):
-        for run in runs:
-            run.step(n)
+        for run in list(runs):
+            if attempt(run.name, lambda: run.step(n) or True) is None:
+                runs.remove(run)
     return {run.name: run.row() for run in runs}
 
 
@@ -286,6 +314,12 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--width', type=float, default=1.0,
                         help='model width (workflow key width; 0.5: the '
                         'half-width CPU model)')
+    parser.add_argument('--device', default=None,
+                        help='cpu or cuda[:N] (default: cuda when a GPU is '
+                        'present, else cpu)')
+    parser.add_argument('--keep-going', action='store_true',
+                        help='drop a row that raises (its error goes into '
+                        'the JSON as failed) instead of stopping')
     parser.add_argument('--threads', type=int,
                         help='torch.set_num_threads (default: torch\'s)')
     parser.add_argument('--out', help='JSON output (default: docs/'
@@ -298,6 +332,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     init_default_scope('mmpose')
     if args.threads:
         torch.set_num_threads(args.threads)
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     root = args.data.rstrip('/') + '/'
     names = ['plain'] + [r for r in args.rows if r != 'plain']
     specs = {}
@@ -318,14 +353,19 @@ def main(argv: Optional[List[str]] = None) -> dict:
         from animal_da.datasets.part_bank import parts_from_generator
         parts_from_generator(args.part_bank, 300, seed=1,
                              show_progress=False)
+    failed: Optional[Dict[str, str]] = {} if args.keep_going else None
     with tempfile.TemporaryDirectory() as tmp:
         rows = measure(specs, root, args.batch_size, args.batches, tmp,
-                       args.width, union_root, args.part_bank)
+                       args.width, union_root, args.part_bank, device,
+                       failed)
         scale = {}
         for bs in args.batch_sizes:
             got = measure({k: specs[k] for k in ('plain', 'scarcenet')},
-                          root, bs, args.batches, tmp, args.width)
+                          root, bs, args.batches, tmp, args.width,
+                          device=device, failed=failed)
             scale[str(bs)] = {k: v['images_per_s'] for k, v in got.items()}
+    if 'plain' not in rows:
+        raise RuntimeError(f'the plain row failed: {failed}')
     plain = rows['plain']['ms_per_image']
     for name, r in rows.items():
         r['time_vs_plain'] = round(r['ms_per_image'] / plain, 3)
@@ -336,7 +376,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         if name in VARIANTS:
             r['switches'] = VARIANTS[name]['options']
     result = dict(
-        bench='step_cost', machine=machine(), width=args.width,
+        bench='step_cost', machine=machine(), device=device,
+        width=args.width,
         threads=torch.get_num_threads(), batch_size=args.batch_size,
         batches=args.batches,
         note='per image of a batch: a UDA batch is half source, half '
@@ -348,6 +389,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         rows=rows)
     if scale:
         result['scale_images_per_s'] = scale
+    if failed:
+        result['failed'] = failed
     out = args.out or osp.join(
         REPO, 'docs', 'benchmarks', 'step_cost.json' if args.width == 1.0
         else f'step_cost_width{args.width:g}.json')

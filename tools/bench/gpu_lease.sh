@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# One lease of a GPU machine, as one prepared command: install the carried
+# wheels (tools/bench/gpu_lease_wheels.sh, folder .whl), check the stack,
+# time every recipe's step on the GPU (step_cost.py), then run the
+# gpu-lease presets of the domain-shift benchmark (two seeds in parallel)
+# and of the scarce-labels benchmark (its own source-only start model, so
+# that it needs no lock on the domain-shift work folder), each under a
+# deadline, and pack what finished (seed records, workflow states, logs) into
+# OUT. The seed records (docs/benchmarks/runs/*_gpu-lease_seed*.json) then
+# give the tables on any machine: `domain_shift.py --preset gpu-lease` and
+# `scarce_labels.py --preset gpu-lease` reuse them without training.
+#
+# Usage: bash tools/bench/gpu_lease.sh [SECONDS] [DS_PRESET] [SL_PRESET]
+#   SECONDS: the whole script's budget (default 540); it ends before then
+#   presets: default gpu-lease (smoke: a minutes-long check of the script)
+# Environment: OUT (default work_dirs/gpu_lease), PYTHON (default python3),
+#   WHEELS (default .whl), SITE (where they go, default /tmp/site;
+#   INSTALL=0 skips the install), STEP_COST=0 skips the step cost (BATCHES,
+#   BATCH_SIZE: its timed batches, default 8 of 32),
+#   DATA (default data/synanimal), NPROC (data generation processes).
+set -uo pipefail
+BUDGET=${1:-540}
+DS_PRESET=${2:-gpu-lease}
+SL_PRESET=${3:-$DS_PRESET}
+PYTHON=${PYTHON:-python3}
+OUT=${OUT:-work_dirs/gpu_lease}
+LOGS=${LOGS:-work_dirs/gpu_lease_logs}  # packed into OUT/results.tgz
+SITE=${SITE:-/tmp/site}
+WHEELS=${WHEELS:-.whl}
+DATA=${DATA:-data/synanimal}
+NPROC=${NPROC:-$(nproc)}
+WORK=${WORK:-work_dirs/bench}
+START=$(date +%s)
+mkdir -p "$OUT" "$LOGS"
+left() { echo $((BUDGET - ($(date +%s) - START))); }
+say() { printf '[lease %4ds] %s\n' "$(($(date +%s) - START))" "$*"; }
+
+pack() {
+  say "packing results into $OUT"
+  tar czf "$OUT/results.tgz" --ignore-failed-read \
+    $(ls docs/benchmarks/runs/*"$DS_PRESET"* docs/benchmarks/runs/*"$SL_PRESET"* 2>/dev/null | sort -u) \
+    $(ls "$WORK"/*/seed*/workflow_state.json "$WORK"/*/seed*/summary.json \
+      "$WORK"/*/*/seed*/workflow_state.json 2>/dev/null) \
+    "$LOGS" 2>/dev/null
+  ls -la "$OUT"
+}
+trap pack EXIT
+
+if [ "${INSTALL:-1}" = 1 ]; then
+  say "installing $(ls "$WHEELS"/*.whl | wc -l) carried wheels into $SITE"
+  "$PYTHON" -m pip install -q --no-index --no-deps --no-compile \
+    --no-cache-dir --upgrade --target "$SITE" "$WHEELS"/*.whl || exit 1
+fi
+export PYTHONPATH=$SITE:$PWD${PYTHONPATH:+:$PYTHONPATH}
+export PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore::UserWarning
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv \
+  2>/dev/null || say "no nvidia-smi"
+"$PYTHON" - <<'PY' || exit 1
+import numpy, torch, cv2, mmcv, mmengine, mmpose, mmdet
+import animal_da  # first: its compat stand-ins (README "GPU machines")
+import mmcv.ops, mmpose.models, mmpose.apis, mmdet.models  # noqa: F401
+print('stack ok: python', __import__('sys').version.split()[0], 'torch',
+      torch.__version__, 'cuda', torch.cuda.is_available(), 'numpy',
+      numpy.__version__, 'cv2', cv2.__version__, 'mmcv', mmcv.__version__,
+      'mmpose', mmpose.__version__, 'animal_da', animal_da.__version__)
+PY
+
+NUM=$("$PYTHON" - "$DS_PRESET" <<'PY'
+import sys
+sys.path.insert(0, 'tools/bench')
+from domain_shift import PRESETS
+print(PRESETS[sys.argv[1]]['num_images'])
+PY
+)
+say "data: $NUM images a train split in $DATA ($NPROC processes)"
+"$PYTHON" -c "from animal_da.datasets.synthetic import ensure_dataset as e; \
+print(e('$DATA', $NUM, seed=0, nproc=$NPROC, show_progress=False))" \
+  > "$LOGS/data.log" 2>&1 || { tail -20 "$LOGS/data.log"; exit 1; }
+
+if [ "${STEP_COST:-1}" = 1 ]; then
+  say "step cost on the GPU (every recipe, interleaved; budget 150 s)"
+  timeout 150 "$PYTHON" tools/bench/step_cost.py --keep-going \
+    --data "$DATA" --batches "${BATCHES:-8}" \
+    --batch-size "${BATCH_SIZE:-32}" --out "$OUT/step_cost_gpu.json" \
+    > "$LOGS/step_cost.log" 2>&1
+  say "step cost exit $?"; grep '^|' "$LOGS/step_cost.log" | head -20
+fi
+
+T=$(($(left) - 25))
+say "benchmarks in parallel, $T s left for them"
+for s in 0 1; do
+  timeout "$T" "$PYTHON" tools/bench/domain_shift.py --preset "$DS_PRESET" \
+    --seeds $s --data "$DATA" --work-dir "$WORK" \
+    --out "$LOGS/domain_shift_seed$s.json" > "$LOGS/domain_shift_seed$s.log" 2>&1 &
+done
+timeout "$T" "$PYTHON" tools/bench/scarce_labels.py --preset "$SL_PRESET" \
+  --data "$DATA" --work-dir "$WORK/sl" --out "$LOGS/scarce_labels.json" \
+  > "$LOGS/scarce_labels.log" 2>&1 &
+while [ -n "$(jobs -r)" ]; do
+  sleep 15
+  say "running: $(jobs -r | wc -l); $(ls docs/benchmarks/runs/ | grep -c -- "$DS_PRESET\|$SL_PRESET") seed records"
+done
+wait
+for f in "$LOGS"/*.log; do say "$f:"; grep -E 'written to|Error|error|\| ' "$f" | tail -12; done

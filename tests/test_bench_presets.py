@@ -394,3 +394,26 @@ def test_step_cost_keep_going_drops_a_broken_row(tiny_data, tmp_path):
     with pytest.raises(Exception):  # without it, errors propagate
         sc.measure({'broken': specs['broken']}, tiny_data, 4, 1,
                    str(tmp_path))
+
+
+def test_step_cost_scarcenet_rows_train_on_hidden_labels(tiny_data, tmp_path):
+    """The ScarceNet rows' unlabelled training instances carry their hidden
+    labels as pseudo labels (read from --data, none filtered out)."""
+    import json
+
+    import step_cost as sc
+    from mmengine.config import Config
+
+    from animal_da.apis.overrides import semi_datasets
+    cfg = Config.fromfile(osp.join(REPO, sc.ROWS['scarcenet']['config']))
+    for _, d in semi_datasets(cfg._cfg_dict):  # 16 images: 1 per species
+        if d.get('labelled'):
+            d['labelled'] = dict(d['labelled'], per_category=1)
+    sc.Run._hidden_labels(cfg, tiny_data.rstrip('/') + '/', str(tmp_path))
+    train = [d for p, d in semi_datasets(cfg._cfg_dict)
+             if p.startswith('train_dataloader')]
+    assert train and all(d['pseudo_labels']['filter']['percentile'] == 0
+                         for d in train if d.get('role') != 'labelled')
+    with open(train[0]['pseudo_labels']['file']) as f:
+        entries = json.load(f)['annotations']
+    assert entries and all(max(e['keypoints'][2::3]) > 0 for e in entries)

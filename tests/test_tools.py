@@ -105,3 +105,22 @@ def test_dist_train_two_cpu_processes(tiny_data, tmp_path):
     if not torch.cuda.is_available():
         assert "'backend': 'gloo'" in log
     assert 'Epoch(train) [1][2/2]' in log and 'Epoch(val)' in log
+
+
+@pytest.mark.parametrize('config', [
+    BASELINE, 'configs/fidip/fidip_res18_synanimal-syn+real-5shot_96x96_demo.py',
+    'configs/freenet/freenet_res18_synanimal-union-10pct_96x96_demo.py'])
+def test_amp_sets_every_optimiser_wrapper(config):
+    """``--amp`` makes the one wrapper, or each network's wrapper of a
+    two-optimiser recipe, an AmpOptimWrapper (the constructor untouched)."""
+    from animal_da.apis.launch import build_train_cfg, parse_train_args
+    cfg = build_train_cfg(parse_train_args([osp.join(REPO, config), '--amp']))
+    ow = cfg.optim_wrapper
+    if 'constructor' in ow:
+        subs = [v for v in ow.values() if isinstance(v, dict)]
+        assert len(subs) >= 2
+        assert all(v['type'] == 'AmpOptimWrapper' and
+                   v['loss_scale'] == 'dynamic' for v in subs)
+        assert ow['constructor'] == 'MultiModuleOptimWrapperConstructor'
+    else:
+        assert ow.type == 'AmpOptimWrapper'

@@ -13,7 +13,8 @@ from typing import List, Optional
 
 from mmengine.config import Config, DictAction
 
-import animal_da  # noqa: F401
+import animal_da  # noqa: F401  (before torch: thread settings)
+import torch
 from animal_da.pseudo_labels import generate_pseudo_labels
 from animal_da.compat import trusted_checkpoints
 
@@ -28,7 +29,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--no-flip', action='store_true')
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--device', default=None,
+                        help='default: cuda when a GPU is present, else cpu')
     parser.add_argument('--work-dir', help="the model's run folder (its "
                         'checkpoints are trusted)')
     parser.add_argument('--trust-checkpoint', action='store_true')
@@ -64,7 +66,9 @@ def main(argv: Optional[List[str]] = None) -> str:
         return generate_pseudo_labels(
             cfg, args.checkpoint, args.out,
             num_transforms=args.num_transforms, flip=not args.no_flip,
-            batch_size=args.batch_size, seed=args.seed, device=args.device,
+            batch_size=args.batch_size, seed=args.seed,
+            device=args.device or ('cuda' if torch.cuda.is_available()
+                                   else 'cpu'),
             temporal=dict(by_video=not args.across_clips)
             if args.temporal_check else None, subpixel=args.subpixel,
             flip_shift=args.flip_shift)

@@ -90,6 +90,27 @@ def _load(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def set_amp(cfg: Config) -> None:
+    """Mixed precision for every optimiser wrapper of ``cfg``: the one
+    wrapper, or each network's of a multi-module constructor (recipes with
+    two optimisers: FiDIP, FreeNet, ASDA).
+
+    Raises:
+        ValueError: A wrapper type other than ``OptimWrapper`` (it may have
+            its own AMP setting).
+    """
+    ow = cfg.optim_wrapper
+    wrappers = [v for k, v in ow.items() if isinstance(v, dict) and
+                'optimizer' in v] if 'constructor' in ow else [ow]
+    for w in wrappers:
+        kind = w.get('type', 'OptimWrapper')
+        if kind not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise ValueError(f'--amp needs OptimWrapper, the config uses '
+                             f'{kind}; set its own AMP option instead')
+        w['type'] = 'AmpOptimWrapper'
+        w.setdefault('loss_scale', 'dynamic')
+
+
 def build_train_cfg(args: argparse.Namespace) -> Config:
     """Load the config and apply the training arguments.
 
@@ -103,12 +124,7 @@ def build_train_cfg(args: argparse.Namespace) -> Config:
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.amp:
-        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(f'--amp needs OptimWrapper, the config uses '
-                             f'{wrapper}; set its own AMP option instead')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        set_amp(cfg)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -49,17 +49,27 @@ trap pack EXIT
 if [ "${INSTALL:-1}" = 1 ]; then
   say "installing $(ls "$WHEELS"/*.whl | wc -l) carried wheels into $SITE"
   "$PYTHON" -m pip install -q --no-index --no-deps --no-compile \
-    --no-cache-dir --upgrade --target "$SITE" "$WHEELS"/*.whl || exit 1
+    --no-cache-dir --upgrade --target "$SITE" "$WHEELS"/*.whl || {
+    say "pip failed: unpacking the wheels instead (they are zip files)"
+    for w in "$WHEELS"/*.whl; do
+      "$PYTHON" -m zipfile -e "$w" "$SITE" || exit 1
+    done; }
 fi
 export PYTHONPATH=$SITE:$PWD${PYTHONPATH:+:$PYTHONPATH}
 export PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore::UserWarning
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+# Python 3.12 has no distutils (mmengine's environment report imports it);
+# where no setuptools hook provides it, the carried setuptools' copy does
+"$PYTHON" -c 'import distutils' 2>/dev/null || \
+  ln -sfn setuptools/_distutils "$SITE/distutils"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv \
   2>/dev/null || say "no nvidia-smi"
 "$PYTHON" - <<'PY' || exit 1
 import numpy, torch, cv2, mmcv, mmengine, mmpose, mmdet
 import animal_da  # first: its compat stand-ins (README "GPU machines")
 import mmcv.ops, mmpose.models, mmpose.apis, mmdet.models  # noqa: F401
+from mmengine.utils.dl_utils import collect_env
+collect_env()  # what every Runner logs first (distutils on Python 3.12)
 print('stack ok: python', __import__('sys').version.split()[0], 'torch',
       torch.__version__, 'cuda', torch.cuda.is_available(), 'numpy',
       numpy.__version__, 'cv2', cv2.__version__, 'mmcv', mmcv.__version__,
@@ -99,7 +109,7 @@ timeout "$T" "$PYTHON" tools/bench/scarce_labels.py --preset "$SL_PRESET" \
   > "$LOGS/scarce_labels.log" 2>&1 &
 while [ -n "$(jobs -r)" ]; do
   sleep 15
-  say "running: $(jobs -r | wc -l); $(ls docs/benchmarks/runs/ | grep -c -- "$DS_PRESET\|$SL_PRESET") seed records"
+  say "running: $(jobs -r | wc -l); $(ls docs/benchmarks/runs/ | grep -c -- "$DS_PRESET\|$SL_PRESET") seed records; $(grep -h ') : finished in\|): finished in' "$LOGS"/*.log 2>/dev/null | wc -l) stages done"
 done
 wait
 for f in "$LOGS"/*.log; do say "$f:"; grep -E 'written to|Error|error|\| ' "$f" | tail -12; done

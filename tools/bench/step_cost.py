@@ -8,7 +8,10 @@ network), ``uda_animal`` (UDA-Animal-Pose stage 2), ``fidip``, ``freenet``
 (both networks' updates, feedback on; on the keypoint-set sources of
 ``--union-data``), ``asda`` (pose step and generator step, one part per
 sample from ``--part-bank``), plus the
-recipes' documented speed switches as extra rows (``VARIANTS``). Each row's
+recipes' documented speed switches as extra rows (``VARIANTS``; on CUDA also
+``*_amp``: the whole step in bf16 mixed precision, ``time_vs_plain_amp``
+against ``plain_amp``). ``--device`` (default: the GPU when present) times
+the steps there, synchronised. Each row's
 ``train_step`` (forward, losses, backward, optimiser steps) is timed on
 batches of its own demo config drawn once beforehand, the model in the
 memory format its config trains in (``MemoryFormatHook``: channels_last);
@@ -85,6 +88,8 @@ ROWS: Dict[str, dict] = dict(
               'asda_res18_synanimal-real-20shot_96x96_demo.py',
               part_bank=True),
 )
+AMP = {'optim_wrapper.type': 'AmpOptimWrapper',
+       'optim_wrapper.dtype': 'bfloat16'}
 #: documented speed switches of the recipes: a base row and its options
 VARIANTS: Dict[str, dict] = dict(
     scarcenet_candidates=dict(row='scarcenet', options={
@@ -95,10 +100,17 @@ VARIANTS: Dict[str, dict] = dict(
         'model.semi_train_cfg.joint_forward': True}),
     uda_animal_bf16=dict(row='uda_animal', options={
         'model.semi_train_cfg.no_grad_autocast': 'bfloat16'}),
+    # mixed precision for the whole step (AmpOptimWrapper, bf16): CUDA only,
+    # each against plain_amp (``time_vs_plain_amp``)
+    plain_amp=dict(row='plain', amp=True, options=dict(AMP)),
+    scarcenet_amp=dict(row='scarcenet', amp=True, options=dict(AMP)),
+    uda_stage1_amp=dict(row='uda_stage1', amp=True, options=dict(AMP)),
+    uda_animal_amp=dict(row='uda_animal', amp=True, options=dict(AMP)),
 )
 #: the supervised step of the same network, for ``time_vs_own_supervised``
 OWN_SUPERVISED = dict(uda_animal='uda_stage1', uda_animal_joint='uda_stage1',
-                      uda_animal_bf16='uda_stage1')
+                      uda_animal_bf16='uda_stage1',
+                      uda_animal_amp='uda_stage1_amp')
 PARTS = ('data', 'preprocess', 'student_forward', 'student_no_grad',
          'teacher_forward', 'teacher_no_grad', 'generator_forward',
          'discriminator_step', 'losses_filters_rendering', 'backward_optim')
@@ -138,7 +150,7 @@ class Run:
             if ds.get('pseudo_labels'):
                 ds.pseudo_labels = None
         if spec.get('hidden_labels'):
-            self._hidden_labels(cfg, tmp)
+            self._hidden_labels(cfg, root, tmp)
         model_cfg = cfg.model
         model_cfg.pop('init_cfg', None)
         self.model = MODELS.build(model_cfg)
@@ -169,19 +181,26 @@ class Run:
         self._instrument()
 
     @staticmethod
-    def _hidden_labels(cfg: Config, tmp: str) -> None:
-        """Point the unlabelled pool at its hidden labels (every check of
-        the step then has keypoints to act on)."""
+    def _hidden_labels(cfg: Config, root: str, tmp: str) -> None:
+        """Give the training set's unlabelled instances their hidden labels
+        as pseudo labels, none filtered out (every check of the step then
+        has keypoints to act on, as late in training)."""
         from mmpose.registry import DATASETS
 
         from animal_da.evaluation.pseudo_label_quality import \
             hidden_labels_as_pseudo_labels
-        for _, ds in semi_datasets(cfg._cfg_dict):
-            if ds.get('role') != 'unlabelled':
-                continue
-            pool = DATASETS.build(dict(ds, pipeline=[], pseudo_labels=None))
-            out = osp.join(tmp, 'hidden_labels.json')
-            hidden_labels_as_pseudo_labels(pool, out)
+        train = [d for p, d in semi_datasets(cfg._cfg_dict)
+                 if p.startswith('train_dataloader') and
+                 d.get('role') in ('unlabelled', 'all')]
+        if not train:
+            raise ValueError(f'{cfg.filename}: no unlabelled training set '
+                             'to give hidden labels')
+        out = osp.join(tmp, 'hidden_labels.json')
+        # the same instances seen as a pool (it keeps their hidden labels)
+        pool = DATASETS.build(dict(train[0], pipeline=[], pseudo_labels=None,
+                                   data_root=root, role='unlabelled'))
+        hidden_labels_as_pseudo_labels(pool, out)
+        for ds in train:
             ds.pseudo_labels = dict(file=out, filter=dict(
                 type='GlobalPercentileFilter', percentile=0))
 
@@ -306,8 +325,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--batches', type=int, default=5)
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--rows', nargs='+',
-                        default=list(ROWS) + list(VARIANTS),
-                        choices=list(ROWS) + list(VARIANTS))
+                        choices=list(ROWS) + list(VARIANTS),
+                        help='default: every row and variant (the _amp '
+                        'ones on CUDA only)')
     parser.add_argument('--batch-sizes', nargs='*', type=int, default=[],
                         help='also time plain and scarcenet at these batch '
                         'sizes (e.g. 16 32 64)')
@@ -334,7 +354,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
         torch.set_num_threads(args.threads)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     root = args.data.rstrip('/') + '/'
-    names = ['plain'] + [r for r in args.rows if r != 'plain']
+    rows_asked = args.rows or list(ROWS) + [
+        v for v in VARIANTS if device != 'cpu' or not VARIANTS[v].get('amp')]
+    names = ['plain'] + [r for r in rows_asked if r != 'plain']
     specs = {}
     for name in names:
         if name in VARIANTS:
@@ -375,6 +397,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
                 r['ms_per_image'] / rows[own]['ms_per_image'], 3)
         if name in VARIANTS:
             r['switches'] = VARIANTS[name]['options']
+        if VARIANTS.get(name, {}).get('amp') and 'plain_amp' in rows:
+            r['time_vs_plain_amp'] = round(
+                r['ms_per_image'] / rows['plain_amp']['ms_per_image'], 3)
     result = dict(
         bench='step_cost', machine=machine(), device=device,
         width=args.width,

@@ -148,3 +148,31 @@ def test_joints_mse_weight_inside_vs_outside():
     assert outside.tolist() == [[1.0, 0.5]]  # weight 2 -> x2
     assert JointsMSELoss(joint_reduction='sum')(pred, target, w).item() == \
         pytest.approx(2.5)
+
+
+def test_view_geometry_stays_float32_under_autocast():
+    """Under mixed precision (AmpOptimWrapper) the view geometry still runs
+    in float32: matrices come out float32 and a warp of half-precision
+    heatmaps matches the float32 one (without it the matrix products ran in
+    bf16 here, and CUDA's matrix inverse refused them)."""
+    import torch
+
+    from animal_da.pseudo_labels import geometry as g
+    a = torch.tensor([[[1.2, 0.1, 3.0], [0.05, 0.9, -2.0]]]).repeat(2, 1, 1)
+    b = torch.tensor([[[0.8, 0.0, 1.0], [0.0, 1.1, 4.0]]]).repeat(2, 1, 1)
+    heat = torch.rand(2, 17, 24, 24)
+    kpts = torch.rand(2, 17, 2) * 24
+    flip = torch.tensor([False, True])
+    idx = list(range(17))
+    ref_m = g.view_to_view_affine(a, b, 4.0)
+    ref = g.warp_heatmaps(heat, ref_m)
+    ref_k = g.image_to_view(g.view_to_image(kpts, a, flip, idx), b, flip, idx)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        m = g.view_to_view_affine(a, b, 4.0)
+        out = g.warp_heatmaps(heat.bfloat16(), m)
+        k = g.image_to_view(g.view_to_image(kpts, a, flip, idx), b, flip,
+                            idx)
+    assert m.dtype == out.dtype == k.dtype == torch.float32
+    assert torch.allclose(m, ref_m)
+    assert torch.allclose(k, ref_k, atol=1e-4)
+    assert (out - ref).abs().max() < 0.01  # bf16 rounding of the input only

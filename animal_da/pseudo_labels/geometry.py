@@ -8,10 +8,32 @@ are also swapped by ``flip_indices`` (mmpose's ``RandomFlip`` relabels a
 mirrored left eye as the right eye). ``RecordViewGeometry`` writes both into
 each view's metainfo.
 """
-from typing import Optional, Sequence, Tuple, Union
+import functools
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
+
+
+def full_precision(fn: Callable) -> Callable:
+    """Run ``fn`` outside autocast, half-precision tensor arguments cast to
+    float32: under mixed precision (``AmpOptimWrapper``) the matrix products
+    would run in fp16/bf16, which ``torch.linalg.inv`` refuses and which
+    costs keypoint coordinates their sub-pixel precision."""
+    low = (torch.float16, torch.bfloat16)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        tensors = [a for a in (*args, *kwargs.values())
+                   if isinstance(a, torch.Tensor)]
+        device = tensors[0].device.type if tensors else 'cpu'
+
+        def up(a):
+            return a.float() if isinstance(a, torch.Tensor) and \
+                a.dtype in low else a
+        with torch.autocast(device, enabled=False):
+            return fn(*map(up, args), **{k: up(v) for k, v in kwargs.items()})
+    return wrapper
 
 
 def _affine(kpts: torch.Tensor, mat: torch.Tensor) -> torch.Tensor:
@@ -19,6 +41,7 @@ def _affine(kpts: torch.Tensor, mat: torch.Tensor) -> torch.Tensor:
     return kpts @ mat[:, :, :2].transpose(1, 2) + mat[:, None, :, 2]
 
 
+@full_precision
 def invert_affine(mat: torch.Tensor) -> torch.Tensor:
     """Invert (B, 2, 3) affine matrices."""
     return torch.linalg.inv(_full(mat))[:, :2]
@@ -30,6 +53,7 @@ def _full(mat: torch.Tensor) -> torch.Tensor:
         mat.shape[0], 1, 3)], dim=1)
 
 
+@full_precision
 def view_to_view_affine(src_affine: torch.Tensor, dst_affine: torch.Tensor,
                         stride: Union[float, Sequence[float]] = 1.
                         ) -> torch.Tensor:
@@ -66,6 +90,7 @@ def _swap(kpts: torch.Tensor, flip: torch.Tensor,
     return torch.where(flip.view(shape), swapped, kpts)
 
 
+@full_precision
 def image_to_view(kpts: torch.Tensor, view_affine: torch.Tensor,
                   flip: torch.Tensor,
                   flip_indices: Sequence[int]) -> torch.Tensor:
@@ -74,6 +99,7 @@ def image_to_view(kpts: torch.Tensor, view_affine: torch.Tensor,
     return _swap(_affine(kpts, view_affine), flip, flip_indices)
 
 
+@full_precision
 def view_to_image(kpts: torch.Tensor, view_affine: torch.Tensor,
                   flip: torch.Tensor,
                   flip_indices: Sequence[int]) -> torch.Tensor:
@@ -88,6 +114,7 @@ def swap_channels(values: torch.Tensor, flip: torch.Tensor,
     return _swap(values, flip, flip_indices)
 
 
+@full_precision
 def decode_argmax(heatmaps: torch.Tensor
                   ) -> Tuple[torch.Tensor, torch.Tensor]:
     """Integer argmax of (B, K, H, W) heatmaps.
@@ -103,6 +130,7 @@ def decode_argmax(heatmaps: torch.Tensor
     return xy, vals
 
 
+@full_precision
 def refine_quarter(heatmaps: torch.Tensor, xy: torch.Tensor
                    ) -> torch.Tensor:
     """Integer heatmap locations moved a quarter pixel along x and y towards
@@ -131,6 +159,7 @@ def refine_quarter(heatmaps: torch.Tensor, xy: torch.Tensor
     return xy + 0.25 * torch.stack([dx, dy], dim=-1).to(xy.dtype)
 
 
+@full_precision
 def render_gaussian(kpts: torch.Tensor, weights: torch.Tensor, sigma: float,
                     size: Tuple[int, int],
                     mode: str = 'hrnet') -> Tuple[torch.Tensor, torch.Tensor]:
@@ -173,6 +202,7 @@ def render_gaussian(kpts: torch.Tensor, weights: torch.Tensor, sigma: float,
     return heat * (weights > 0)[..., None, None], weights
 
 
+@full_precision
 def warp_heatmaps(heatmaps: torch.Tensor, src_to_dst: torch.Tensor,
                   flip_dst: Optional[torch.Tensor] = None,
                   flip_indices: Optional[Sequence[int]] = None

@@ -16,7 +16,8 @@
 # Environment: OUT (default work_dirs/gpu_lease), PYTHON (default python3),
 #   WHEELS (default .whl), SITE (where they go, default /tmp/site;
 #   INSTALL=0 skips the install), STEP_COST=0 skips the step cost (BATCHES,
-#   BATCH_SIZE: its timed batches, default 8 of 32),
+#   BATCH_SIZE: its timed batches, default 8 of 32; STEP_COST_ROWS: its
+#   --rows), BENCH=0 skips the benchmarks,
 #   DATA (default data/synanimal), NPROC (data generation processes).
 set -uo pipefail
 BUDGET=${1:-540}
@@ -93,10 +94,12 @@ if [ "${STEP_COST:-1}" = 1 ]; then
   timeout 150 "$PYTHON" tools/bench/step_cost.py --keep-going \
     --data "$DATA" --batches "${BATCHES:-8}" \
     --batch-size "${BATCH_SIZE:-32}" --out "$OUT/step_cost_gpu.json" \
+    ${STEP_COST_ROWS:+--rows $STEP_COST_ROWS} \
     > "$LOGS/step_cost.log" 2>&1
   say "step cost exit $?"; grep '^|' "$LOGS/step_cost.log" | head -20
 fi
 
+[ "${BENCH:-1}" = 1 ] || exit 0
 T=$(($(left) - 25))
 say "benchmarks in parallel, $T s left for them"
 for s in 0 1; do

@@ -12,7 +12,7 @@ sys.path.insert(0, osp.join(REPO, 'tools', 'bench'))
 
 
 @pytest.mark.parametrize('preset', ['cpu-small', 'cpu-converged', 'gpu',
-                                    'gpu-lease', 'smoke'])
+                                    'gpu-small', 'smoke'])
 def test_domain_shift_workflows_check(preset):
     import domain_shift as ds
     from animal_da.apis.workflow import Workflow
@@ -77,7 +77,7 @@ def test_preset_options_reach_stage_configs_as_values():
     assert ds.preset_options(ds.PRESETS['smoke'])[
         'train_dataloader.persistent_workers'] is False
     wf = Workflow(ds.domain_shift_workflow(
-        ds.PRESETS['gpu-lease'], 'data/x', 0, ['source_only', 'uda_animal']),
+        ds.PRESETS['gpu-small'], 'data/x', 0, ['source_only', 'uda_animal']),
         'work_dirs/unused')
     for name in ('source_only', 'uda_animal', 'eval_source_only'):
         assert wf.stages[name]['cfg_options'][
@@ -86,7 +86,7 @@ def test_preset_options_reach_stage_configs_as_values():
                           dict(init='s1.pth', pseudo_labels='pl.json'))
     assert cfg.train_dataloader.num_workers == 5
     assert cfg.test_dataloader.num_workers == 2
-    p = sl.PRESETS['gpu-lease']
+    p = sl.PRESETS['gpu-small']
     wf = Workflow(sl.scarcenet_workflow(p, 'data/x', 0, 'init.pth',
                                         list(sl.ROWS)), 'work_dirs/unused')
     for name, st in wf.stages.items():
@@ -97,8 +97,8 @@ def test_preset_options_reach_stage_configs_as_values():
     assert 'optim_wrapper.optimizer.lr' in wf.stages['scarcenet'][
         'cfg_options']
     # its start model is the domain-shift preset of the same name
-    assert sl.PRESETS.keys() >= {'gpu-lease', 'smoke'} and \
-        ds.PRESETS.keys() >= {'gpu-lease', 'smoke'}
+    assert sl.PRESETS.keys() >= {'gpu-small', 'smoke'} and \
+        ds.PRESETS.keys() >= {'gpu-small', 'smoke'}
 
 
 def test_converged_preset_and_uda_ablation_rows():

@@ -16,14 +16,19 @@ line, also written to ``docs/benchmarks/domain_shift_<preset>.json``.
 Finished stages are kept in the work folder, so an interrupted benchmark
 resumes.
 
+``--uda-switches`` adds, for the first seed, UDA-Animal-Pose's stage 2 with
+each documented speed switch (``joint_forward``) beside the full recipe, from
+the same stage 1 and pseudo labels (``uda_switches`` in the JSON).
+``--methods uda_animal`` with it runs only what that comparison needs.
+
 ``--ablation`` adds a one-seed ablation of UDA-Animal-Pose's stage-2 terms
 (the pseudo-label loss alone; + the adversarial term; + self-feedback and
 the teacher consistency; + mixup = the full recipe), in the first seed's
 folder, as ``uda_ablation`` in the JSON. Presets: ``cpu-small`` (the earlier
 12-epoch regime), ``cpu-converged`` (the half-width model trained until the
 baselines are near their plateaus, ``docs/benchmarks/learning_curves_*``),
-``gpu-lease`` (the full-width model as long, sized to one 15-minute lease of
-a GPU machine: ``tools/bench/gpu_lease.sh``), ``gpu`` (paper-sized),
+``gpu-small`` (the full-width model as long, on a GPU machine:
+``tools/bench/gpu_lease.sh``), ``gpu`` (paper-sized),
 ``smoke``.
 
 Example:
@@ -103,11 +108,13 @@ PRESETS: Dict[str, dict] = {
                  'val_dataloader.persistent_workers=False',
                  'test_dataloader.num_workers=0',
                  'test_dataloader.persistent_workers=False']),
-    # what one lease of a GPU machine (15 minutes, 16 cores) fits: the
-    # cpu-small network (full-width ResNet-18, whose 32-epoch CPU curve was
-    # still rising) trained as long as cpu-converged's half-width one, two
-    # seeds in parallel; the loaders get the cores (the GPU waits on them)
-    'gpu-lease': dict(
+    # the cpu-small network (full-width ResNet-18, whose 32-epoch CPU curve
+    # was still rising) trained as long as cpu-converged's half-width one, on
+    # a GPU machine; the loaders get the cores (the GPU waits on them).
+    # Measured 2026-12-04 on a 16-core H200 machine, three such runs sharing
+    # it: 0.099 s per iteration each, so about 25 minutes a seed
+    # (docs/benchmarks/gpu_lease_2026-12-04.json): more than one lease
+    'gpu-small': dict(
         num_images=2000, epochs=48, batch_size=32, seeds=[0, 1],
         configs=dict(
             source_only='configs/baselines/'
@@ -163,12 +170,22 @@ UDA_ABLATION: Dict[str, dict] = {
 }
 
 
-def ablation_stages(stages: dict) -> dict:
-    """The ablation rows as stages beside the full recipe's: each a copy of
-    its stage 2 with terms switched off, evaluated as teacher and
-    student."""
+#: documented speed switches of UDA-Animal-Pose's stage 2 whose effect on
+#: accuracy is measured beside the full recipe (``--uda-switches``, one seed)
+UDA_SWITCHES: Dict[str, dict] = {
+    # one student forward over every view (faster on a GPU; BatchNorm then
+    # sees both domains together, docs/benchmarks/step_cost_gpu.json)
+    'uda_joint_forward': {'model.semi_train_cfg.joint_forward': True},
+}
+
+
+def ablation_stages(stages: dict, rows: Optional[Dict[str, dict]] = None
+                    ) -> dict:
+    """Rows (default: the ablation) as stages beside the full recipe's:
+    each a copy of its stage 2 with the row's options, evaluated as
+    teacher and student."""
     out = {}
-    for row, opts in UDA_ABLATION.items():
+    for row, opts in (UDA_ABLATION if rows is None else rows).items():
         st = dict(stages['uda_animal'])
         st['cfg_options'] = dict(st.get('cfg_options') or {}, **opts)
         out[row] = st
@@ -211,8 +228,9 @@ def _sized(stages: dict, preset: dict) -> dict:
                    stage1_train=preset['uda'].get('stage1'),
                    uda_animal=preset['uda'].get('stage2'),
                    fidip=preset['fidip'].get('config'))
-    epochs.update({row: epochs['uda_animal'] for row in UDA_ABLATION})
-    configs.update({row: configs['uda_animal'] for row in UDA_ABLATION})
+    for row in (*UDA_ABLATION, *UDA_SWITCHES):
+        epochs[row], configs[row] = epochs['uda_animal'], \
+            configs['uda_animal']
     for name, st in stages.items():
         if st['kind'] == 'train':
             st['epochs'] = epochs[name]
@@ -258,6 +276,8 @@ def domain_shift_workflow(preset: dict, data: str, seed: int,
         stages.update(_load_stages(name))
     if set(methods) & set(UDA_ABLATION):
         stages.update(ablation_stages(stages))
+    if set(methods) & set(UDA_SWITCHES):
+        stages.update(ablation_stages(stages, UDA_SWITCHES))
     evals = [n for n, st in stages.items() if st['kind'] == 'evaluate' and
              st.get('method') in methods]
     return _workflow(subset_stages(stages, evals), preset, data, seed)
@@ -310,6 +330,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--ablation', action='store_true',
                         help='also the one-seed ablation of UDA-Animal-'
                         'Pose\'s stage-2 terms (first seed only)')
+    parser.add_argument('--uda-switches', action='store_true',
+                        help='also UDA-Animal-Pose\'s stage 2 with each '
+                        'speed switch (UDA_SWITCHES) beside the full '
+                        'recipe, first seed only (their accuracy)')
     parser.add_argument('--data', default='data/synanimal')
     parser.add_argument('--nproc', type=int, default=2,
                         help='processes generating missing data (the bytes '
@@ -372,6 +396,16 @@ def main(argv: Optional[List[str]] = None) -> dict:
         ablation = dict(seed=seeds[0], rows=collect_rows([summary],
                                                          seeds[:1]),
                         gap_recovered=gap_shares(ab_runs, seeds[:1]))
+    switches = None
+    if args.uda_switches:  # one seed: the recipe and its switched copies
+        names = ['uda_animal'] + list(UDA_SWITCHES)
+        wf = domain_shift_workflow(preset, args.data, seeds[0], names)
+        summary = run_seed_cached(
+            wf, osp.join(work, f'seed{seeds[0]}'),
+            record.format(f'uda_switches_seed{seeds[0]}'), settings,
+            evaluated_methods(wf), fresh=args.fresh, logger=logger)
+        switches = dict(seed=seeds[0], switches=UDA_SWITCHES,
+                        rows=collect_rows([summary], seeds[:1]))
     runs = runs_by_row(summaries)
     rows = collect_rows(summaries, seeds)
     by = {r['method']: r for r in rows}
@@ -402,6 +436,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         result['gap_recovered'] = gap_shares(runs, seeds)
     if ablation:
         result['uda_ablation'] = ablation
+    if switches:
+        result['uda_switches'] = switches
     out = args.out or osp.join(REPO, 'docs', 'benchmarks',
                                f'domain_shift_{args.preset}.json')
     dump_json_atomic(result, out, indent=2)

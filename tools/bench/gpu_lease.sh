@@ -2,17 +2,17 @@
 # One lease of a GPU machine, as one prepared command: install the carried
 # wheels (tools/bench/gpu_lease_wheels.sh, folder .whl), check the stack,
 # time every recipe's step on the GPU (step_cost.py), then run the
-# gpu-lease presets of the domain-shift benchmark (two seeds in parallel)
+# gpu-small presets of the domain-shift benchmark (two seeds in parallel)
 # and of the scarce-labels benchmark (its own source-only start model, so
 # that it needs no lock on the domain-shift work folder), each under a
 # deadline, and pack what finished (seed records, workflow states, logs) into
-# OUT. The seed records (docs/benchmarks/runs/*_gpu-lease_seed*.json) then
-# give the tables on any machine: `domain_shift.py --preset gpu-lease` and
-# `scarce_labels.py --preset gpu-lease` reuse them without training.
+# OUT. The seed records (docs/benchmarks/runs/*_gpu-small_seed*.json) then
+# give the tables on any machine: `domain_shift.py --preset gpu-small` and
+# `scarce_labels.py --preset gpu-small` reuse them without training.
 #
 # Usage: bash tools/bench/gpu_lease.sh [SECONDS] [DS_PRESET] [SL_PRESET]
 #   SECONDS: the whole script's budget (default 540); it ends before then
-#   presets: default gpu-lease (smoke: a minutes-long check of the script)
+#   presets: default gpu-small (smoke: a minutes-long check of the script)
 # Environment: OUT (default work_dirs/gpu_lease), PYTHON (default python3),
 #   WHEELS (default .whl), SITE (where they go, default /tmp/site;
 #   INSTALL=0 skips the install), STEP_COST=0 skips the step cost (BATCHES,
@@ -21,7 +21,7 @@
 #   DATA (default data/synanimal), NPROC (data generation processes).
 set -uo pipefail
 BUDGET=${1:-540}
-DS_PRESET=${2:-gpu-lease}
+DS_PRESET=${2:-gpu-small}
 SL_PRESET=${3:-$DS_PRESET}
 PYTHON=${PYTHON:-python3}
 OUT=${OUT:-work_dirs/gpu_lease}

@@ -67,10 +67,10 @@ PRESETS: Dict[str, dict] = {
                           stage2_epochs=12, repeat=20, batch_size=32, tta=3,
                           seeds=[0, 1], ramp=(2, 4), stage2_lr=1e-3, shots=5,
                           recipe='short', width=0.5),
-    # the lease of a GPU machine (tools/bench/gpu_lease.sh): cpu-converged's
-    # schedule on the full-width network (start: domain_shift's gpu-lease
-    # source-only model); options: loader workers for every stage
-    'gpu-lease': dict(num_images=2000, stage1_epochs=24, stage2_epochs=12,
+    # on a GPU machine (tools/bench/gpu_lease.sh): cpu-converged's schedule
+    # on the full-width network (start: domain_shift's gpu-small source-only
+    # model); options: loader workers for every stage
+    'gpu-small': dict(num_images=2000, stage1_epochs=24, stage2_epochs=12,
                       repeat=20, batch_size=32, tta=3, seeds=[0, 1],
                       ramp=(2, 4), stage2_lr=1e-3, shots=5, recipe='short',
                       options={'train_dataloader.num_workers': 5,

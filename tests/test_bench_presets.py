@@ -67,6 +67,30 @@ def test_scarce_labels_workflows_check(recipe):
     assert list(part.stages) == ['labelled_only', 'eval_labelled_only']
 
 
+def test_uda_switch_rows_share_stage1_and_pseudo_labels():
+    """--uda-switches: each speed switch is a copy of UDA-Animal-Pose's
+    stage 2 with its option, from the same stage 1 and pseudo labels, as
+    long, evaluated as teacher and student."""
+    import domain_shift as ds
+    from animal_da.apis.workflow import Workflow
+    p = ds.PRESETS['cpu-converged']
+    wf = Workflow(ds.domain_shift_workflow(
+        p, 'data/x', 0, ['uda_animal', 'uda_joint_forward']),
+        'work_dirs/unused')
+    full, joint = wf.stages['uda_animal'], wf.stages['uda_joint_forward']
+    assert joint['cfg_options']['model.semi_train_cfg.joint_forward'] is True
+    assert 'model.semi_train_cfg.joint_forward' not in (
+        full.get('cfg_options') or {})
+    for key in ('init', 'pseudo_labels', 'epochs', 'config'):
+        assert joint[key] == full[key]
+    assert joint['epochs'] == p['uda']['stage2_epochs']
+    evals = {(st['method'], st.get('predict_on')) for st in
+             wf.stages.values() if st['kind'] == 'evaluate'}
+    assert {('uda_joint_forward', 'teacher'),
+            ('uda_joint_forward', 'student')} <= evals
+    assert not {'source_only', 'oracle'} & {m for m, _ in evals}
+
+
 def test_preset_options_reach_stage_configs_as_values():
     """A preset's loader options arrive in every train and evaluate stage
     as the values --cfg-options gives (the number 0, not the string '0'),

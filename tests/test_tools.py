@@ -108,7 +108,8 @@ def test_dist_train_two_cpu_processes(tiny_data, tmp_path):
 
 
 @pytest.mark.parametrize('config', [
-    BASELINE, 'configs/fidip/fidip_res18_synanimal-syn+real-5shot_96x96_demo.py',
+    BASELINE,
+    'configs/fidip/fidip_res18_synanimal-syn+real-5shot_96x96_demo.py',
     'configs/freenet/freenet_res18_synanimal-union-10pct_96x96_demo.py'])
 def test_amp_sets_every_optimiser_wrapper(config):
     """``--amp`` makes the one wrapper, or each network's wrapper of a

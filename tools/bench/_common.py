@@ -16,6 +16,12 @@ import animal_da  # noqa: E402,F401  (before torch: thread settings)
 from animal_da.apis.workflow import run_workflow, summary_row  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
 
+#: loader options of the benchmarks' smoke presets: no worker processes
+SMOKE_LOADERS = {f'{split}_dataloader.{key}': value
+                 for split in ('train', 'val', 'test')
+                 for key, value in (('num_workers', 0),
+                                    ('persistent_workers', False))}
+
 #: committed per-seed results of long benchmarks (``seed_record``): a run
 #: split over several sessions (machines) keeps its finished seeds
 RECORDS = osp.join(REPO, 'docs', 'benchmarks', 'runs')

@@ -47,9 +47,9 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _common import (REPO, RECORDS, collect_rows, machine,  # noqa: E402
-                     run_seed_cached, runs_by_row, table,
-                     evaluated_methods)
+from _common import (REPO, RECORDS, SMOKE_LOADERS,  # noqa: E402
+                     collect_rows, evaluated_methods, machine,
+                     run_seed_cached, runs_by_row, table)
 
 from animal_da.apis.overrides import semi_datasets  # noqa: E402
 from animal_da.apis.workflow import subset_stages  # noqa: E402
@@ -66,15 +66,16 @@ WORKFLOWS = dict(
     'fidip_res18_synanimal-syn+real-5shot_96x96_demo_workflow.py')
 METRICS = ('ap', 'pck_bbox', 'pck_paper')
 
+#: the baselines' configs of the ResNet-18 presets
+RES18_BASELINES = dict(
+    source_only='configs/baselines/'
+    'td-hm_res18_synanimal-source-only_96x96_demo.py',
+    oracle='configs/baselines/td-hm_res18_synanimal-oracle_96x96_demo.py')
 PRESETS: Dict[str, dict] = {
     # about 10 minutes a plain model on 2 CPU cores
     'cpu-small': dict(
         num_images=2000, epochs=12, batch_size=32, seeds=[0, 1],
-        configs=dict(
-            source_only='configs/baselines/'
-            'td-hm_res18_synanimal-source-only_96x96_demo.py',
-            oracle='configs/baselines/'
-            'td-hm_res18_synanimal-oracle_96x96_demo.py'),
+        configs=dict(RES18_BASELINES),
         uda=dict(stage2_epochs=2, tta=3),
         fidip=dict(epochs=2, pretrain_epochs=1),
         options=[]),
@@ -84,30 +85,17 @@ PRESETS: Dict[str, dict] = {
     # of their plateaus on target_val
     'cpu-converged': dict(
         num_images=2000, epochs=48, batch_size=32, seeds=[0, 1], width=0.5,
-        configs=dict(
-            source_only='configs/baselines/'
-            'td-hm_res18_synanimal-source-only_96x96_demo.py',
-            oracle='configs/baselines/'
-            'td-hm_res18_synanimal-oracle_96x96_demo.py'),
+        configs=dict(RES18_BASELINES),
         uda=dict(stage2_epochs=8, tta=3),
         fidip=dict(epochs=8, pretrain_epochs=1),
         options=[]),
     # a minutes-long check that every row runs (figures meaningless)
     'smoke': dict(
         num_images=16, epochs=1, batch_size=8, seeds=[0],
-        configs=dict(
-            source_only='configs/baselines/'
-            'td-hm_res18_synanimal-source-only_96x96_demo.py',
-            oracle='configs/baselines/'
-            'td-hm_res18_synanimal-oracle_96x96_demo.py'),
+        configs=dict(RES18_BASELINES),
         uda=dict(stage2_epochs=1, tta=2),
         fidip=dict(epochs=1, pretrain_epochs=1),
-        options=['train_dataloader.num_workers=0',
-                 'train_dataloader.persistent_workers=False',
-                 'val_dataloader.num_workers=0',
-                 'val_dataloader.persistent_workers=False',
-                 'test_dataloader.num_workers=0',
-                 'test_dataloader.persistent_workers=False']),
+        options=[f'{k}={v}' for k, v in SMOKE_LOADERS.items()]),
     # the cpu-small network (full-width ResNet-18, whose 32-epoch CPU curve
     # was still rising) trained as long as cpu-converged's half-width one, on
     # a GPU machine; the loaders get the cores (the GPU waits on them).
@@ -116,11 +104,7 @@ PRESETS: Dict[str, dict] = {
     # (docs/benchmarks/gpu_lease_2026-12-04.json): more than one lease
     'gpu-small': dict(
         num_images=2000, epochs=48, batch_size=32, seeds=[0, 1],
-        configs=dict(
-            source_only='configs/baselines/'
-            'td-hm_res18_synanimal-source-only_96x96_demo.py',
-            oracle='configs/baselines/'
-            'td-hm_res18_synanimal-oracle_96x96_demo.py'),
+        configs=dict(RES18_BASELINES),
         uda=dict(stage2_epochs=8, tta=3),
         fidip=dict(epochs=8, pretrain_epochs=1),
         options=['train_dataloader.num_workers=5',

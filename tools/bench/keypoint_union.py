@@ -38,8 +38,9 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _common import (RECORDS, REPO, collect_rows,  # noqa: E402
-                     evaluated_methods, machine, run_seed_cached)
+from _common import (RECORDS, REPO, SMOKE_LOADERS,  # noqa: E402
+                     collect_rows, evaluated_methods, machine,
+                     run_seed_cached)
 
 from animal_da.apis.workflow import subset_stages  # noqa: E402
 from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
@@ -78,12 +79,7 @@ PRESETS: Dict[str, dict] = {
     'smoke': dict(num_images=32, naive_epochs=1, freenet_epochs=1,
                   longer_epochs=1, batch_size=8, width=0.5, seeds=[0],
                   freenet_trial='paper',
-                  options={'train_dataloader.num_workers': 0,
-                           'train_dataloader.persistent_workers': False,
-                           'val_dataloader.num_workers': 0,
-                           'val_dataloader.persistent_workers': False,
-                           'test_dataloader.num_workers': 0,
-                           'test_dataloader.persistent_workers': False}),
+                  options=dict(SMOKE_LOADERS)),
     # full-width model, 5,000 images per source, longer schedules (a CUDA
     # machine; AMP through AmpOptimWrapper is a config change)
     'gpu': dict(num_images=5000, naive_epochs=60, freenet_epochs=20,

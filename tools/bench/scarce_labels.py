@@ -38,8 +38,9 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _common import (RECORDS, REPO, collect_rows,  # noqa: E402
-                     evaluated_methods, machine, run_seed_cached, table)
+from _common import (RECORDS, REPO, SMOKE_LOADERS,  # noqa: E402
+                     collect_rows, evaluated_methods, machine,
+                     run_seed_cached, table)
 
 from animal_da.apis.workflow import run_workflow, subset_stages  # noqa
 from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
@@ -81,12 +82,7 @@ PRESETS: Dict[str, dict] = {
     'smoke': dict(num_images=16, stage1_epochs=1, stage2_epochs=1, repeat=1,
                   batch_size=8, tta=2, seeds=[0], ramp=(1, 1), stage2_lr=1e-3,
                   shots=1, recipe='short',
-                  options={'train_dataloader.num_workers': 0,
-                           'train_dataloader.persistent_workers': False,
-                           'val_dataloader.num_workers': 0,
-                           'val_dataloader.persistent_workers': False,
-                           'test_dataloader.num_workers': 0,
-                           'test_dataloader.persistent_workers': False}),
+                  options=dict(SMOKE_LOADERS)),
     'gpu': dict(num_images=10000, stage1_epochs=60, stage2_epochs=40,
                 repeat=20, batch_size=64, tta=5, seeds=[0, 1, 2],
                 ramp=(3, 8), stage2_lr=1e-3, shots=5, recipe='paper'),

@@ -30,7 +30,8 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _common import REPO, collect_rows, machine  # noqa: E402
+from _common import (REPO, SMOKE_LOADERS, collect_rows,  # noqa: E402
+                     machine)
 
 from animal_da.apis.workflow import run_workflow  # noqa: E402
 from animal_da.datasets.synthetic import ensure_dataset  # noqa: E402
@@ -46,12 +47,7 @@ PRESETS: Dict[str, dict] = {
                       seeds=[0, 1], options={}),
     'smoke': dict(num_images=16, pretrain_epochs=1, epochs=1, bank_images=3,
                   batch_size=8, width=0.5, seeds=[0],
-                  options={'train_dataloader.num_workers': 0,
-                           'train_dataloader.persistent_workers': False,
-                           'val_dataloader.num_workers': 0,
-                           'val_dataloader.persistent_workers': False,
-                           'test_dataloader.num_workers': 0,
-                           'test_dataloader.persistent_workers': False}),
+                  options=dict(SMOKE_LOADERS)),
     'gpu': dict(num_images=10000, pretrain_epochs=60, epochs=120,
                 bank_images=2000, batch_size=64, width=1.0,
                 seeds=[0, 1, 2],

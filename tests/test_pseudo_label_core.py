@@ -176,3 +176,6 @@ def test_view_geometry_stays_float32_under_autocast():
     assert torch.allclose(m, ref_m)
     assert torch.allclose(k, ref_k, atol=1e-4)
     assert (out - ref).abs().max() < 0.01  # bf16 rounding of the input only
+    with torch.autocast('cpu', dtype=torch.bfloat16):  # keyword arguments
+        kw = g.warp_heatmaps(heatmaps=heat.bfloat16(), src_to_dst=m)
+    assert kw.dtype == torch.float32 and torch.equal(kw, out)

@@ -110,18 +110,39 @@ def test_dist_train_two_cpu_processes(tiny_data, tmp_path):
 @pytest.mark.parametrize('config', [
     BASELINE,
     'configs/fidip/fidip_res18_synanimal-syn+real-5shot_96x96_demo.py',
-    'configs/freenet/freenet_res18_synanimal-union-10pct_96x96_demo.py'])
+    'configs/freenet/freenet_res18_synanimal-union-10pct_96x96_demo.py',
+    'configs/asda/asda_res18_synanimal-real-20shot_96x96_demo.py'])
 def test_amp_sets_every_optimiser_wrapper(config):
     """``--amp`` makes the one wrapper, or each network's wrapper of a
-    two-optimiser recipe, an AmpOptimWrapper (the constructor untouched)."""
+    two-optimiser recipe, an AmpOptimWrapper, and adds no top-level type
+    to a multi-module config (its constructor would read it as a
+    network)."""
     from animal_da.apis.launch import build_train_cfg, parse_train_args
     cfg = build_train_cfg(parse_train_args([osp.join(REPO, config), '--amp']))
     ow = cfg.optim_wrapper
-    if 'constructor' in ow:
+    if 'optimizer' in ow:
+        assert ow.type == 'AmpOptimWrapper'
+    else:
         subs = [v for v in ow.values() if isinstance(v, dict)]
-        assert len(subs) >= 2
+        assert len(subs) >= 2 and 'type' not in ow
         assert all(v['type'] == 'AmpOptimWrapper' and
                    v['loss_scale'] == 'dynamic' for v in subs)
-        assert ow['constructor'] == 'MultiModuleOptimWrapperConstructor'
-    else:
-        assert ow.type == 'AmpOptimWrapper'
+
+
+def test_amp_refuses_what_it_cannot_set():
+    """A wrapper of another type, or a config without an optimizer, is an
+    error, not a silent fp32 run."""
+    from mmengine.config import Config
+
+    from animal_da.apis.launch import set_amp
+    with pytest.raises(ValueError, match='needs OptimWrapper'):
+        set_amp(Config(dict(optim_wrapper=dict(
+            type='ApexOptimWrapper', optimizer=dict(type='Adam')))))
+    with pytest.raises(ValueError, match='no optimizer'):
+        set_amp(Config(dict(optim_wrapper=dict(
+            constructor='MultiModuleOptimWrapperConstructor'))))
+    cfg = Config(dict(optim_wrapper=dict(
+        constructor='DefaultOptimWrapperConstructor',
+        optimizer=dict(type='Adam'), paramwise_cfg=dict(norm_decay_mult=0))))
+    set_amp(cfg)  # one wrapper with its own constructor
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'

@@ -13,8 +13,7 @@ from typing import List, Optional
 
 from mmengine.config import Config, DictAction
 
-import animal_da  # noqa: F401  (before torch: thread settings)
-import torch
+import animal_da  # noqa: F401
 from animal_da.pseudo_labels import generate_pseudo_labels
 from animal_da.compat import trusted_checkpoints
 
@@ -66,9 +65,7 @@ def main(argv: Optional[List[str]] = None) -> str:
         return generate_pseudo_labels(
             cfg, args.checkpoint, args.out,
             num_transforms=args.num_transforms, flip=not args.no_flip,
-            batch_size=args.batch_size, seed=args.seed,
-            device=args.device or ('cuda' if torch.cuda.is_available()
-                                   else 'cpu'),
+            batch_size=args.batch_size, seed=args.seed, device=args.device,
             temporal=dict(by_video=not args.across_clips)
             if args.temporal_check else None, subpixel=args.subpixel,
             flip_shift=args.flip_shift)

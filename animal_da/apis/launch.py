@@ -100,8 +100,12 @@ def set_amp(cfg: Config) -> None:
             its own AMP setting).
     """
     ow = cfg.optim_wrapper
-    wrappers = [v for k, v in ow.items() if isinstance(v, dict) and
-                'optimizer' in v] if 'constructor' in ow else [ow]
+    # one wrapper has an optimizer; a multi-module config has one per network
+    wrappers = [ow] if 'optimizer' in ow else [
+        v for v in ow.values() if isinstance(v, dict) and 'optimizer' in v]
+    if not wrappers:
+        raise ValueError('--amp: optim_wrapper has no optimizer, neither its '
+                         'own nor per network')
     for w in wrappers:
         kind = w.get('type', 'OptimWrapper')
         if kind not in ('OptimWrapper', 'AmpOptimWrapper'):

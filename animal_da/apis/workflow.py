@@ -751,12 +751,10 @@ class Workflow:
         if get_rank() == 0:
             os.makedirs(osp.dirname(out), exist_ok=True)
             # the stage's ``device``, else the GPU the train stages use
-            device = st.get('device') or (
-                'cuda' if torch.cuda.is_available() else 'cpu')
             generate_pseudo_labels(
                 model_cfg, src['checkpoint'], out, dataset_cfg=dataset,
                 seed=int(st.get('seed', self.keys.get('seed', 0))),
-                device=device, **tta)
+                device=st.get('device'), **tta)
         barrier()
         return dict(file=out, dataset=_plain(dataset))
 

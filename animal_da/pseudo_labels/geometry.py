@@ -8,6 +8,7 @@ are also swapped by ``flip_indices`` (mmpose's ``RandomFlip`` relabels a
 mirrored left eye as the right eye). ``RecordViewGeometry`` writes both into
 each view's metainfo.
 """
+import contextlib
 import functools
 from typing import Callable, Optional, Sequence, Tuple, Union
 
@@ -24,14 +25,15 @@ def full_precision(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        tensors = [a for a in (*args, *kwargs.values())
-                   if isinstance(a, torch.Tensor)]
-        device = tensors[0].device.type if tensors else 'cpu'
+        kinds = {a.device.type for a in (*args, *kwargs.values())
+                 if isinstance(a, torch.Tensor)} & {'cpu', 'cuda'}
 
         def up(a):
             return a.float() if isinstance(a, torch.Tensor) and \
                 a.dtype in low else a
-        with torch.autocast(device, enabled=False):
+        with contextlib.ExitStack() as stack:  # autocast off where it acts
+            for kind in kinds:
+                stack.enter_context(torch.autocast(kind, enabled=False))
             return fn(*map(up, args), **{k: up(v) for k, v in kwargs.items()})
     return wrapper
 

@@ -18,7 +18,7 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.utils import ProgressBar
 
-from ..utils import dump_json_atomic
+from ..utils import default_device, dump_json_atomic
 from .geometry import decode_argmax, view_to_view_affine, warp_heatmaps
 from .temporal import temporal_check
 
@@ -212,7 +212,7 @@ def generate_pseudo_labels(config: Union[str, Config],
                            flip: bool = True,
                            batch_size: int = 16,
                            seed: int = 0,
-                           device: str = 'cpu',
+                           device: Optional[str] = None,
                            save_every: int = 20,
                            show_progress: bool = True,
                            temporal: Optional[dict] = None,
@@ -235,7 +235,8 @@ def generate_pseudo_labels(config: Union[str, Config],
         num_transforms, scale_std, rot_std, flip, seed, subpixel,
             flip_shift: As for :class:`TTAPseudoLabeler`.
         batch_size (int): Instances per forward (times T views).
-        device (str): Inference device.
+        device (str, optional): Inference device (default: the GPU when
+            there is one, :func:`~animal_da.utils.default_device`).
         save_every (int): Batches between progress saves.
         show_progress (bool): Show a progress bar.
         temporal (dict, optional): Apply the optical-flow temporal check
@@ -248,6 +249,7 @@ def generate_pseudo_labels(config: Union[str, Config],
     from mmengine.runner.checkpoint import load_checkpoint
     from mmpose.apis import init_model
     cfg = Config.fromfile(config) if isinstance(config, str) else config
+    device = device or default_device()
     model = init_model(cfg, None, device=device)
     # strict: a model that does not match its checkpoint must not label data
     load_checkpoint(model, checkpoint, map_location=device, strict=True,

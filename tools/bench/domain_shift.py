@@ -19,7 +19,8 @@ resumes.
 ``--uda-switches`` adds, for the first seed, UDA-Animal-Pose's stage 2 with
 each documented speed switch (``joint_forward``) beside the full recipe, from
 the same stage 1 and pseudo labels (``uda_switches`` in the JSON).
-``--methods uda_animal`` with it runs only what that comparison needs.
+``--methods uda_animal --seeds 0`` with it runs only what that comparison
+needs (the seed's own rows come from its record when there is one).
 
 ``--ablation`` adds a one-seed ablation of UDA-Animal-Pose's stage-2 terms
 (the pseudo-label loss alone; + the adversarial term; + self-feedback and
@@ -386,8 +387,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
         wf = domain_shift_workflow(preset, args.data, seeds[0], names)
         summary = run_seed_cached(
             wf, osp.join(work, f'seed{seeds[0]}'),
-            record.format(f'uda_switches_seed{seeds[0]}'), settings,
-            evaluated_methods(wf), fresh=args.fresh, logger=logger)
+            record.format(f'uda_switches_seed{seeds[0]}'),
+            dict(settings, switches=UDA_SWITCHES), evaluated_methods(wf),
+            fresh=args.fresh, logger=logger)
         switches = dict(seed=seeds[0], switches=UDA_SWITCHES,
                         rows=collect_rows([summary], seeds[:1]))
     runs = runs_by_row(summaries)

@@ -17,7 +17,8 @@
 #   WHEELS (default .whl), SITE (where they go, default /tmp/site;
 #   INSTALL=0 skips the install), STEP_COST=0 skips the step cost (BATCHES,
 #   BATCH_SIZE: its timed batches, default 8 of 32; STEP_COST_ROWS: its
-#   --rows), BENCH=0 skips the benchmarks,
+#   --rows; STEP_DEVICE: its --device, default cuda), BENCH=0 skips the
+#   benchmarks,
 #   DATA (default data/synanimal), NPROC (data generation processes).
 set -uo pipefail
 BUDGET=${1:-540}
@@ -38,11 +39,14 @@ say() { printf '[lease %4ds] %s\n' "$(($(date +%s) - START))" "$*"; }
 
 pack() {
   say "packing results into $OUT"
-  tar czf "$OUT/results.tgz" --ignore-failed-read \
-    $(ls docs/benchmarks/runs/*"$DS_PRESET"* docs/benchmarks/runs/*"$SL_PRESET"* 2>/dev/null | sort -u) \
-    $(ls "$WORK"/*/seed*/workflow_state.json "$WORK"/*/seed*/summary.json \
-      "$WORK"/*/*/seed*/workflow_state.json 2>/dev/null) \
-    "$LOGS" 2>/dev/null
+  local files=("$LOGS")
+  for f in docs/benchmarks/runs/*"$DS_PRESET"* docs/benchmarks/runs/*"$SL_PRESET"* \
+      "$WORK"/*/seed*/workflow_state.json "$WORK"/*/seed*/summary.json \
+      "$WORK"/*/*/seed*/workflow_state.json; do
+    [ -f "$f" ] && files+=("$f")
+  done
+  tar czf "$OUT/results.tgz" $(printf '%s\n' "${files[@]}" | sort -u) \
+    || say "packing failed"
   ls -la "$OUT"
 }
 trap pack EXIT
@@ -61,8 +65,9 @@ export PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore::UserWarning
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 # Python 3.12 has no distutils (mmengine's environment report imports it);
 # where no setuptools hook provides it, the carried setuptools' copy does
-"$PYTHON" -c 'import distutils' 2>/dev/null || \
-  ln -sfn setuptools/_distutils "$SITE/distutils"
+"$PYTHON" -c 'import distutils' 2>/dev/null || {
+  [ -d "$SITE/setuptools/_distutils" ] && \
+    ln -sfn setuptools/_distutils "$SITE/distutils"; }
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv \
   2>/dev/null || say "no nvidia-smi"
 "$PYTHON" - <<'PY' || exit 1
@@ -85,13 +90,18 @@ print(PRESETS[sys.argv[1]]['num_images'])
 PY
 )
 say "data: $NUM images a train split in $DATA ($NPROC processes)"
-"$PYTHON" -c "from animal_da.datasets.synthetic import ensure_dataset as e; \
-print(e('$DATA', $NUM, seed=0, nproc=$NPROC, show_progress=False))" \
-  > "$LOGS/data.log" 2>&1 || { tail -20 "$LOGS/data.log"; exit 1; }
+"$PYTHON" - "$DATA" "$NUM" "$NPROC" > "$LOGS/data.log" 2>&1 <<'PY' || {
+import sys
+from animal_da.datasets.synthetic import ensure_dataset
+print(ensure_dataset(sys.argv[1], int(sys.argv[2]), seed=0,
+                     nproc=int(sys.argv[3]), show_progress=False))
+PY
+  tail -20 "$LOGS/data.log"; exit 1; }
 
 if [ "${STEP_COST:-1}" = 1 ]; then
   say "step cost on the GPU (every recipe, interleaved; budget 150 s)"
   timeout 150 "$PYTHON" tools/bench/step_cost.py --keep-going \
+    --device "${STEP_DEVICE:-cuda}" \
     --data "$DATA" --batches "${BATCHES:-8}" \
     --batch-size "${BATCH_SIZE:-32}" --out "$OUT/step_cost_gpu.json" \
     ${STEP_COST_ROWS:+--rows $STEP_COST_ROWS} \
@@ -101,6 +111,7 @@ fi
 
 [ "${BENCH:-1}" = 1 ] || exit 0
 T=$(($(left) - 25))
+[ "$T" -ge 60 ] || { say "$T s left: too little for the benchmarks"; exit 0; }
 say "benchmarks in parallel, $T s left for them"
 for s in 0 1; do
   timeout "$T" "$PYTHON" tools/bench/domain_shift.py --preset "$DS_PRESET" \

@@ -14,12 +14,15 @@
 #     cores here), mmpose imports `mmcv.ops` at import time, and no model of
 #     the benchmarks calls an op (a call would raise, not pass silently).
 # Usage: bash tools/bench/gpu_lease_wheels.sh [OUT_DIR] [PYTHON]
-#   OUT_DIR: default .whl (ignored by git: echo /.whl/ >> .git/info/exclude)
+#   OUT_DIR: default .whl (git ignores it; the device tool carries it when
+#            named in `carry`)
 #   PYTHON:  a Python of the target machine's version, for the builds
 #            (default: pyenv's 3.12, else python3.12)
 set -euo pipefail
 OUT=${1:-.whl}
-PY=${2:-$(ls /root/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -1)}
+PY=${2:-}
+[ -n "$PY" ] || PY=$(ls /root/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null \
+  | head -1 || true)
 PY=${PY:-python3.12}
 PYVER=$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
 TAG=cp${PYVER/./}

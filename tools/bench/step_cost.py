@@ -54,8 +54,9 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import REPO, machine  # noqa: E402
 import torch  # noqa: E402  (after animal_da: thread settings)
 
+from animal_da.apis.launch import set_amp  # noqa: E402
 from animal_da.apis.overrides import apply_options, semi_datasets  # noqa
-from animal_da.utils import dump_json_atomic  # noqa: E402
+from animal_da.utils import default_device, dump_json_atomic  # noqa
 
 #: row -> config and what makes its batches realistic
 ROWS: Dict[str, dict] = dict(
@@ -88,10 +89,6 @@ ROWS: Dict[str, dict] = dict(
               'asda_res18_synanimal-real-20shot_96x96_demo.py',
               part_bank=True),
 )
-#: AmpOptimWrapper's default fp16 with a dynamic loss scale (bf16 breaks
-#: mmpose's heatmap head: its accuracy goes through NumPy, which has no bf16)
-AMP = {'optim_wrapper.type': 'AmpOptimWrapper',
-       'optim_wrapper.loss_scale': 'dynamic'}
 #: documented speed switches of the recipes: a base row and its options
 VARIANTS: Dict[str, dict] = dict(
     scarcenet_candidates=dict(row='scarcenet', options={
@@ -102,12 +99,14 @@ VARIANTS: Dict[str, dict] = dict(
         'model.semi_train_cfg.joint_forward': True}),
     uda_animal_bf16=dict(row='uda_animal', options={
         'model.semi_train_cfg.no_grad_autocast': 'bfloat16'}),
-    # mixed precision for the whole step (AmpOptimWrapper, fp16): CUDA only,
-    # each against plain_amp (``time_vs_plain_amp``)
-    plain_amp=dict(row='plain', amp=True, options=dict(AMP)),
-    scarcenet_amp=dict(row='scarcenet', amp=True, options=dict(AMP)),
-    uda_stage1_amp=dict(row='uda_stage1', amp=True, options=dict(AMP)),
-    uda_animal_amp=dict(row='uda_animal', amp=True, options=dict(AMP)),
+    # mixed precision for the whole step as tools/train.py --amp sets it
+    # (AmpOptimWrapper, fp16: bf16 breaks mmpose's heatmap head, whose
+    # accuracy goes through NumPy): CUDA only, each against plain_amp
+    # (``time_vs_plain_amp``)
+    plain_amp=dict(row='plain', amp=True, options={}),
+    scarcenet_amp=dict(row='scarcenet', amp=True, options={}),
+    uda_stage1_amp=dict(row='uda_stage1', amp=True, options={}),
+    uda_animal_amp=dict(row='uda_animal', amp=True, options={}),
 )
 #: the supervised step of the same network, for ``time_vs_own_supervised``
 OWN_SUPERVISED = dict(uda_animal='uda_stage1', uda_animal_joint='uda_stage1',
@@ -145,6 +144,8 @@ class Run:
         apply_options(cfg, dict(options or {}, **(
             {'width': width} if width != 1.0 else {}), **(
             {'part_bank': part_bank} if spec.get('part_bank') else {})))
+        if spec.get('amp'):
+            set_amp(cfg)
         if spec.get('data') == 'union':
             root = union_root
         for ds in _datasets(cfg.train_dataloader.dataset):
@@ -197,6 +198,10 @@ class Run:
         if not train:
             raise ValueError(f'{cfg.filename}: no unlabelled training set '
                              'to give hidden labels')
+        where = {(d.get('ann_file'), str(d.get('data_prefix'))) for d in train}
+        if len(where) > 1:  # one file serves them only if they are one pool
+            raise ValueError(f'{cfg.filename}: unlabelled training sets from '
+                             f'several files {sorted(where)}')
         out = osp.join(tmp, 'hidden_labels.json')
         # the same instances seen as a pool (it keeps their hidden labels)
         pool = DATASETS.build(dict(train[0], pipeline=[], pseudo_labels=None,
@@ -214,15 +219,19 @@ class Run:
         pre_forward, loss = pre.forward, model.loss
 
         def timed_pre(*args, **kwargs):
+            self._sync()
             start = time.perf_counter()
             out = pre_forward(*args, **kwargs)
+            self._sync()
             self._add('preprocess', time.perf_counter() - start)
             return out
 
         def timed_loss(*args, **kwargs):
             before = dict(model.step_times)
+            self._sync()
             start = time.perf_counter()
             out = loss(*args, **kwargs)
+            self._sync()
             spent = time.perf_counter() - start
             inside = sum(model.step_times.get(k, 0.) - before.get(k, 0.)
                          for k in model.step_times)
@@ -230,8 +239,10 @@ class Run:
             return out
 
         def plain_loss(*args, **kwargs):  # forward and loss of a plain model
+            self._sync()
             start = time.perf_counter()
             out = loss(*args, **kwargs)
+            self._sync()
             self._add('student_forward', time.perf_counter() - start)
             return out
 
@@ -354,7 +365,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     init_default_scope('mmpose')
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    device = args.device or default_device()
     root = args.data.rstrip('/') + '/'
     rows_asked = args.rows or list(ROWS) + [
         v for v in VARIANTS if device != 'cpu' or not VARIANTS[v].get('amp')]
@@ -363,7 +374,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
     for name in names:
         if name in VARIANTS:
             v = VARIANTS[name]
-            specs[name] = (ROWS[v['row']], v['options'])
+            specs[name] = (dict(ROWS[v['row']], amp=v.get('amp', False)),
+                           v['options'])
         else:
             specs[name] = (ROWS[name], None)
     union_root = args.union_data.rstrip('/') + '/'
@@ -384,9 +396,14 @@ def main(argv: Optional[List[str]] = None) -> dict:
                        failed)
         scale = {}
         for bs in args.batch_sizes:
+            lost: Optional[Dict[str, str]] = {} if args.keep_going \
+                else None
             got = measure({k: specs[k] for k in ('plain', 'scarcenet')},
                           root, bs, args.batches, tmp, args.width,
-                          device=device, failed=failed)
+                          device=device, failed=lost)
+            if failed is not None:
+                failed.update({f'{k} at batch {bs}': v
+                               for k, v in lost.items()})
             scale[str(bs)] = {k: v['images_per_s'] for k, v in got.items()}
     if 'plain' not in rows:
         raise RuntimeError(f'the plain row failed: {failed}')

@@ -286,6 +286,37 @@ def test_keypoint_union_val_budget_trains_trials_and_control_longer():
                 == 'annotations/union_val.json', name
 
 
+def test_keypoint_union_val_trials_from_a_longer_trained_base():
+    """``from_control`` K: the trials start from the export of the control
+    trained K times longer, beside a control trained on from that export as
+    long as the trials; the naive merge stages are the shared ones."""
+    import keypoint_union_val as kv
+    from animal_da.apis.workflow import Workflow
+    preset = kv.PRESETS['cpu-small']
+    one = kv.trials_workflow(preset, 'data/x', 0, ['labelled_1to1'])
+    wf = kv.trials_workflow(preset, 'data/x', 0, ['labelled_1to1'],
+                            from_control=3)
+    Workflow(wf, 'work_dirs/unused')  # a valid workflow
+    a, b = one.stages, wf.stages
+    for k in ('naive_merge', 'naive_merge_longer', 'val_eval_naive_merge'):
+        assert a[k] == b[k]
+    assert b['naive_merge_longer_x3']['epochs'] == \
+        3 * a['naive_merge_longer']['epochs']
+    assert b['base_x3'] == dict(kind='export',
+                                model='@naive_merge_longer_x3')
+    trial = b['freenet_labelled_1to1_from_x3']
+    ctrl = b['naive_merge_longer_x3_longer']
+    assert trial['init'] == ctrl['init'] == '@base_x3.checkpoint'
+    assert trial['epochs'] == a['freenet_labelled_1to1']['epochs']
+    assert trial['cfg_options'] == a['freenet_labelled_1to1']['cfg_options']
+    assert ctrl['epochs'] == a['naive_merge_longer']['epochs']
+    assert a['freenet_labelled_1to1']['init'] == '@base.checkpoint'
+    evals = {st['method'] for st in b.values() if st['kind'] == 'evaluate'}
+    assert {'naive_merge_longer_x3', 'naive_merge_longer_x3_longer',
+            'freenet_labelled_1to1_from_x3',
+            'freenet_labelled_1to1_from_x3_teacher'} <= evals
+
+
 def test_keypoint_union_val_keeps_earlier_trials(tmp_path):
     """A val run adds its trials to the JSON of an earlier run on the same
     data and seed (its own rows replace the earlier ones), and starts

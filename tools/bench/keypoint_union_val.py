@@ -40,25 +40,44 @@ from animal_da.utils import dump_json_atomic  # noqa: E402
 VAL = {'test_dataloader.dataset.ann_file': 'annotations/union_val.json'}
 
 
-def trial_id(name: str, budget: int = 1) -> str:
+def trial_id(name: str, budget: int = 1, from_control: int = 0) -> str:
     """A trial's name in stages, rows and the JSON: ``name``, with
-    ``_x<budget>`` for a budget other than 1."""
-    return name if budget == 1 else f'{name}_x{budget}'
+    ``_x<budget>`` for a budget other than 1 and ``_from_x<K>`` when it
+    starts from the control trained K times longer."""
+    return name + ('' if budget == 1 else f'_x{budget}') + (
+        f'_from_x{from_control}' if from_control else '')
 
 
 def trials_workflow(preset: dict, data: str, seed: int,
-                    trials: List[str], budget: int = 1) -> Config:
+                    trials: List[str], budget: int = 1,
+                    from_control: int = 0) -> Config:
     """The naive merge, its control and the chosen FreeNet trials, every
     evaluation on union_val (student and teacher for FreeNet). ``budget``
     multiplies the trials' epochs and adds a control trained that much
-    longer too (``naive_merge_longer_x<budget>``)."""
+    longer too (``naive_merge_longer_x<budget>``). ``from_control`` K:
+    the trials start from ``naive_merge_longer_x<K>`` (the naive merge
+    trained on K times the control's epochs) instead of the naive merge,
+    beside a control trained on from it as long as the trials
+    (``naive_merge_longer_x<K>_longer``): does FreeNet gain over further
+    supervised training from a better-trained base?"""
     wf = union_workflow(dict(preset, freenet_trial='paper'), data, seed)
     st = wf.stages.to_dict()
     out = {k: st[k] for k in ('naive_merge', 'base', 'naive_merge_longer')}
     controls = ['naive_merge', 'naive_merge_longer']
-    if budget != 1:
-        ctrl = f'naive_merge_longer_x{budget}'
+    for k in sorted({budget, from_control} - {0, 1}):
+        ctrl = f'naive_merge_longer_x{k}'
         out[ctrl] = dict(st['naive_merge_longer'],
+                         epochs=st['naive_merge_longer']['epochs'] * k)
+        st[f'eval_{ctrl}'] = dict(st['eval_naive_merge_longer'],
+                                  model=f'@{ctrl}', method=ctrl)
+        controls.append(ctrl)
+    init = '@base.checkpoint'
+    if from_control:
+        src = f'naive_merge_longer_x{from_control}'
+        out[f'base_x{from_control}'] = dict(kind='export', model=f'@{src}')
+        init = f'@base_x{from_control}.checkpoint'
+        ctrl = f'{src}_longer'
+        out[ctrl] = dict(st['naive_merge_longer'], init=init,
                          epochs=st['naive_merge_longer']['epochs'] * budget)
         st[f'eval_{ctrl}'] = dict(st['eval_naive_merge_longer'],
                                   model=f'@{ctrl}', method=ctrl)
@@ -67,9 +86,10 @@ def trials_workflow(preset: dict, data: str, seed: int,
         out[f'val_eval_{row}'] = dict(st[f'eval_{row}'], cfg_options=dict(
             st[f'eval_{row}'].get('cfg_options') or {}, **VAL))
     for name in trials:
-        tid = trial_id(name, budget)
+        tid = trial_id(name, budget, from_control)
         stage = trial_stage(st['freenet'], preset, name)
-        out[f'freenet_{tid}'] = dict(stage, epochs=stage['epochs'] * budget)
+        out[f'freenet_{tid}'] = dict(stage, epochs=stage['epochs'] * budget,
+                                     init=init)
         for net in ('student', 'teacher'):
             out[f'val_eval_freenet_{tid}_{net}'] = dict(
                 kind='evaluate', model=f'@freenet_{tid}', predict_on=net,
@@ -106,6 +126,10 @@ def keep_earlier_trials(out: str, rows: List[dict], trials: dict,
     # a longer budget's control goes with its trials
     names |= {f'naive_merge_longer_x{v["budget"]}' for v in kept.values()
               if v.get('budget', 1) != 1}
+    # a trial from a longer-trained base goes with that base and its control
+    names |= {f'naive_merge_longer_x{v["from_control"]}{end}'
+              for v in kept.values() if v.get('from_control')
+              for end in ('', '_longer')}
     names -= {r['method'] for r in rows}
     return (rows + [r for r in old['rows'] if r['method'] in names],
             dict(trials, **kept))
@@ -120,6 +144,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--budget', type=int, default=1,
                         help='the trials\' epochs times this, with a '
                         'control trained as much longer (default 1)')
+    parser.add_argument('--from-control', type=int, default=0, metavar='K',
+                        help='start the trials from the naive merge trained '
+                        'on K times the control\'s epochs, beside a control '
+                        'trained on from it as long (K >= 2)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--data', default='data/synanimal_union')
     parser.add_argument('--work-dir', default='work_dirs/bench')
@@ -133,17 +161,21 @@ def main(argv: Optional[List[str]] = None) -> dict:
                     f'seed{args.seed}')
     if args.budget < 1:
         parser.error('--budget must be 1 or more')
-    summary = run_workflow(trials_workflow(preset, args.data, args.seed,
-                                           args.trials, args.budget), work)
+    if args.from_control == 1 or args.from_control < 0:
+        parser.error('--from-control must be 2 or more (0: the naive merge)')
+    summary = run_workflow(trials_workflow(
+        preset, args.data, args.seed, args.trials, args.budget,
+        args.from_control), work)
     rows = collect_rows([summary], [args.seed])
     out = args.out or osp.join(osp.dirname(osp.dirname(osp.dirname(
         osp.abspath(__file__)))), 'docs', 'benchmarks',
         f'keypoint_union_val_{args.preset}.json')
-    trials = {trial_id(k, args.budget): dict(
+    trials = {trial_id(k, args.budget, args.from_control): dict(
         epochs_scale=TRIALS[k][0],
         options={o: list(v) if isinstance(v, tuple) else v
                  for o, v in TRIALS[k][1].items()},
-        **({} if args.budget == 1 else dict(trial=k, budget=args.budget)))
+        **({} if args.budget == 1 and not args.from_control else dict(
+            trial=k, budget=args.budget, from_control=args.from_control)))
         for k in args.trials}
     rows, trials = keep_earlier_trials(out, rows, trials, meta, args.seed)
     result = dict(bench='keypoint_union_val', preset=args.preset,

@@ -6,7 +6,6 @@ import os.path as osp
 import tempfile
 from typing import Any, Callable, Dict, Tuple
 
-import torch
 from packaging.version import Version
 
 #: package -> (lowest allowed, first refused), checked on import.
@@ -42,12 +41,6 @@ def check_stack_versions(ranges: Dict[str, Tuple[str, str]] = STACK_RANGES
     if problems:
         raise ImportError('animal_da cannot start: ' + '; '.join(problems) +
                           '. Run `make install` (or see README, "Install").')
-
-
-def default_device() -> str:
-    """The device of every tool and stage that picks one by default:
-    ``'cuda'`` when a GPU is usable, else ``'cpu'``."""
-    return 'cuda' if torch.cuda.is_available() else 'cpu'
 
 
 def atomic_write(path: str, write: Callable[[str], Any]) -> None:

@@ -20,7 +20,9 @@ def full_precision(fn: Callable) -> Callable:
     """Run ``fn`` outside autocast, half-precision tensor arguments cast to
     float32: under mixed precision (``AmpOptimWrapper``) the matrix products
     would run in fp16/bf16, which ``torch.linalg.inv`` refuses and which
-    costs keypoint coordinates their sub-pixel precision."""
+    costs keypoint coordinates their sub-pixel precision. (On the functions
+    with matrix products only; autocast leaves elementwise ops as they
+    are.)"""
     low = (torch.float16, torch.bfloat16)
 
     @functools.wraps(fn)
@@ -116,7 +118,6 @@ def swap_channels(values: torch.Tensor, flip: torch.Tensor,
     return _swap(values, flip, flip_indices)
 
 
-@full_precision
 def decode_argmax(heatmaps: torch.Tensor
                   ) -> Tuple[torch.Tensor, torch.Tensor]:
     """Integer argmax of (B, K, H, W) heatmaps.
@@ -132,7 +133,6 @@ def decode_argmax(heatmaps: torch.Tensor
     return xy, vals
 
 
-@full_precision
 def refine_quarter(heatmaps: torch.Tensor, xy: torch.Tensor
                    ) -> torch.Tensor:
     """Integer heatmap locations moved a quarter pixel along x and y towards
@@ -161,7 +161,6 @@ def refine_quarter(heatmaps: torch.Tensor, xy: torch.Tensor
     return xy + 0.25 * torch.stack([dx, dy], dim=-1).to(xy.dtype)
 
 
-@full_precision
 def render_gaussian(kpts: torch.Tensor, weights: torch.Tensor, sigma: float,
                     size: Tuple[int, int],
                     mode: str = 'hrnet') -> Tuple[torch.Tensor, torch.Tensor]:

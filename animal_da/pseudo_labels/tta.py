@@ -15,10 +15,11 @@ import cv2
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.device import get_device
 from mmengine.logging import MMLogger
 from mmengine.utils import ProgressBar
 
-from ..utils import default_device, dump_json_atomic
+from ..utils import dump_json_atomic
 from .geometry import decode_argmax, view_to_view_affine, warp_heatmaps
 from .temporal import temporal_check
 
@@ -236,7 +237,7 @@ def generate_pseudo_labels(config: Union[str, Config],
             flip_shift: As for :class:`TTAPseudoLabeler`.
         batch_size (int): Instances per forward (times T views).
         device (str, optional): Inference device (default: the GPU when
-            there is one, :func:`~animal_da.utils.default_device`).
+            there is one, as the Runner: ``mmengine.device.get_device``).
         save_every (int): Batches between progress saves.
         show_progress (bool): Show a progress bar.
         temporal (dict, optional): Apply the optical-flow temporal check
@@ -249,7 +250,7 @@ def generate_pseudo_labels(config: Union[str, Config],
     from mmengine.runner.checkpoint import load_checkpoint
     from mmpose.apis import init_model
     cfg = Config.fromfile(config) if isinstance(config, str) else config
-    device = device or default_device()
+    device = device or get_device()  # mmengine's: the Runner's device
     model = init_model(cfg, None, device=device)
     # strict: a model that does not match its checkpoint must not label data
     load_checkpoint(model, checkpoint, map_location=device, strict=True,

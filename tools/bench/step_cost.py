@@ -49,6 +49,7 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 from mmengine.config import Config
+from mmengine.device import get_device
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import REPO, machine  # noqa: E402
@@ -56,7 +57,7 @@ import torch  # noqa: E402  (after animal_da: thread settings)
 
 from animal_da.apis.launch import set_amp  # noqa: E402
 from animal_da.apis.overrides import apply_options, semi_datasets  # noqa
-from animal_da.utils import default_device, dump_json_atomic  # noqa
+from animal_da.utils import dump_json_atomic  # noqa: E402
 
 #: row -> config and what makes its batches realistic
 ROWS: Dict[str, dict] = dict(
@@ -365,7 +366,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     init_default_scope('mmpose')
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = args.device or default_device()
+    device = args.device or get_device()
     root = args.data.rstrip('/') + '/'
     rows_asked = args.rows or list(ROWS) + [
         v for v in VARIANTS if device != 'cpu' or not VARIANTS[v].get('amp')]

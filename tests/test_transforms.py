@@ -80,3 +80,60 @@ def test_crop_shear_moves_pixels_and_keypoints_together():
         RandomCropShear(axis_scale=(0, 1))
     with pytest.raises(KeyError, match='TopdownAffine'):
         RandomCropShear(prob=1.0)(dict(img=img, keypoints=kpts))
+
+
+def test_shared_multi_branch_shares_the_dataset_and_copies_the_rest(
+        mmpose_scope):
+    """Views equal ``mmdet.MultiBranch``'s under the same seeds; each branch
+    sees the very dataset object (not a copy) and its own copies of
+    everything else, so a branch that changes its sample changes no other."""
+    import copy
+    import random
+
+    from mmdet.datasets.transforms import MultiBranch
+    from mmpose.registry import TRANSFORMS
+
+    class Dataset:  # stands for the dataset mmpose puts in every sample
+        copies = 0
+
+        def __deepcopy__(self, memo):
+            Dataset.copies += 1
+            return Dataset()
+
+    seen = []
+
+    @TRANSFORMS.register_module(force=True)
+    class _RecordDataset:
+        def __call__(self, results):
+            seen.append(results['dataset'])
+            results['keypoints'][0, 0] += 1  # a branch changes its copy
+            return results
+
+    view = [dict(type='RandomFlip', direction='horizontal'),
+            dict(type='TopdownAffine', input_size=(32, 32)),
+            dict(type='_RecordDataset')]
+    branches = dict(branch_field=['a', 'b'], a=view, b=view)
+    rng = np.random.default_rng(1)
+    sample = dict(img=rng.integers(0, 255, (48, 64, 3), dtype=np.uint8),
+                  keypoints=rng.uniform(5, 40, (1, 17, 2)).astype(np.float32),
+                  keypoints_visible=np.ones((1, 17), np.float32),
+                  bbox_center=np.array([[30., 24.]], np.float32),
+                  bbox_scale=np.array([[40., 40.]], np.float32),
+                  flip_indices=list(range(17)), dataset=Dataset())
+    outs = []
+    for cls in (MultiBranch, TRANSFORMS.get('SharedMultiBranch')):
+        random.seed(0)
+        np.random.seed(0)
+        seen.clear()
+        Dataset.copies = 0
+        outs.append(cls(**copy.deepcopy(branches))(dict(sample)))
+        copies = Dataset.copies
+    assert copies == 0 and all(d is sample['dataset'] for d in seen)
+    assert len(seen) == 2
+    for branch in 'ab':
+        for key in ('img', 'keypoints', 'flip'):
+            np.testing.assert_array_equal(outs[0][key][branch],
+                                          outs[1][key][branch])
+    kpts = [outs[1]['keypoints'][b] for b in 'ab']
+    assert kpts[0] is not kpts[1]
+    assert not np.shares_memory(kpts[0], sample['keypoints'])

@@ -65,7 +65,7 @@ train_dataloader = dict(
             dict(type='LoadImage'),
             dict(type='GetBBoxCenterScale'),
             dict(type='SafeRandomHalfBody', min_total_keypoints=9, prob=0.3),
-            dict(type='mmdet.MultiBranch',
+            dict(type='SharedMultiBranch',
                  branch_field=['strong', 'teacher', 'weak'],
                  strong=strong_view, teacher=teacher_view, weak=weak_view),
         ]))

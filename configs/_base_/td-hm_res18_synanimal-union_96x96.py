@@ -46,7 +46,7 @@ view_pack = dict(type='PackPoseInputs',
                             'flip_direction', 'flip_indices', 'is_labelled',
                             'dataset_name'))
 freenet_pipeline = train_geometry + [
-    dict(type='mmdet.MultiBranch', branch_field=['ori', 'aug'],
+    dict(type='SharedMultiBranch', branch_field=['ori', 'aug'],
          ori=[view_pack],
          aug=[dict(type='RandWeakAugment', n=2, m=10, solarize_inverts=True,
                    posterize_noop=True, blur_radius=3 * 96 / 256),

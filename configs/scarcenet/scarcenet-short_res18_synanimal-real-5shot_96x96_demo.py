@@ -31,7 +31,7 @@ pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
     dict(type='SafeRandomHalfBody'),
-    dict(type='mmdet.MultiBranch', branch_field=['strong', 'teacher', 'weak'],
+    dict(type='SharedMultiBranch', branch_field=['strong', 'teacher', 'weak'],
          strong=strong_view, teacher={{_base_.teacher_view}},
          weak={{_base_.weak_view}}),
 ]

@@ -55,7 +55,7 @@ scarcenet_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
     dict(type='SafeRandomHalfBody'),
-    dict(type='mmdet.MultiBranch', branch_field=['strong', 'teacher', 'weak'],
+    dict(type='SharedMultiBranch', branch_field=['strong', 'teacher', 'weak'],
          strong=strong_view, teacher=teacher_view, weak=weak_view),
 ]
 # labelled and unlabelled instances mixed at their natural ratio

@@ -81,7 +81,7 @@ source = dict(
         dict(type='LoadImage'),
         dict(type='GetBBoxCenterScale'),
         dict(type='SetDomainLabel', domain=1),
-        dict(type='mmdet.MultiBranch', branch_field=branches,
+        dict(type='SharedMultiBranch', branch_field=branches,
              source=source_view),
     ])
 target = dict(
@@ -99,7 +99,7 @@ target = dict(
         dict(type='LoadImage'),
         dict(type='GetBBoxCenterScale'),
         dict(type='SetDomainLabel', domain=0),
-        dict(type='mmdet.MultiBranch', branch_field=branches,
+        dict(type='SharedMultiBranch', branch_field=branches,
              target=target_view, target_cons=target_cons_view,
              teacher=teacher_view),
     ])

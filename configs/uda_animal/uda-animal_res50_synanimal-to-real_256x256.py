@@ -48,7 +48,7 @@ source = dict(
         dict(type='LoadImage'),
         dict(type='GetBBoxCenterScale'),
         dict(type='SetDomainLabel', domain=1),
-        dict(type='mmdet.MultiBranch', branch_field={{_base_.branches}},
+        dict(type='SharedMultiBranch', branch_field={{_base_.branches}},
              source={{_base_.source_view}}),
     ])
 target = dict(
@@ -65,7 +65,7 @@ target = dict(
         dict(type='LoadImage'),
         dict(type='GetBBoxCenterScale'),
         dict(type='SetDomainLabel', domain=0),
-        dict(type='mmdet.MultiBranch', branch_field={{_base_.branches}},
+        dict(type='SharedMultiBranch', branch_field={{_base_.branches}},
              target=target_view, target_cons=target_cons_view,
              teacher={{_base_.teacher_view}}),
     ])

@@ -8,11 +8,13 @@ from .photometric import (BrightnessContrast, GreyCutout, NoiseBlurContrast,
                           RandAugmentPose, RandWeakAugment)
 from .view_geometry import (VIEW_META_KEYS, RandomCropShear,
                             RecordViewGeometry, SafeRandomHalfBody)
+from .views import SharedMultiBranch
 
 __all__ = [
     'BrightnessContrast', 'GreyCutout', 'NoiseBlurContrast', 'RandAugmentPose',
     'RandWeakAugment',
     'RandomCropShear', 'RecordViewGeometry', 'SafeRandomHalfBody',
     'VIEW_META_KEYS', 'SetDomainLabel', 'PasteOccluders', 'SetKeypointStates',
-    'UnionKeypointConverter', 'PopKeypointStates', 'SemanticPartCanvas'
+    'UnionKeypointConverter', 'PopKeypointStates', 'SemanticPartCanvas',
+    'SharedMultiBranch'
 ]

@@ -25,7 +25,7 @@ from .teacher_student import TeacherStudentPoseEstimator
 class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
     """FreeNet's training step on pixel-aligned ``ori``/``aug`` views.
 
-    Views (``mmdet.MultiBranch`` branches): ``ori`` (the crop, with the
+    Views (``SharedMultiBranch`` branches): ``ori`` (the crop, with the
     labelled instances' targets) and ``aug`` (the same crop after
     ``RandWeakAugment``: same geometry, so the same targets). Batches mix
     labelled and unlabelled instances (``is_labelled``; FreeNet: B_l + 7

@@ -18,7 +18,7 @@ from .teacher_student import TeacherStudentPoseEstimator
 class ScarceNetPoseEstimator(TeacherStudentPoseEstimator):
     """ScarceNet's training step on three views of each instance.
 
-    Views (names of the ``MultiBranch`` branches): ``strong`` (student,
+    Views (names of the ``SharedMultiBranch`` branches): ``strong`` (student,
     RandAugment + cutout, carries the targets), ``teacher`` (the clean crop)
     and ``weak`` (mild geometry, for the agreement check). Labelled instances
     carry ground truth, unlabelled ones their (filtered) pseudo labels.

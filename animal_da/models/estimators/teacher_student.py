@@ -19,7 +19,7 @@ class TeacherStudentPoseEstimator(RecipePoseEstimator):
     Student and teacher are built from the same ``pose_estimator`` config
     (a ``TopdownPoseEstimator``); the teacher never gets gradients and is
     updated by ``EMATeacherHook``. Training data comes as named views
-    (``mmdet.MultiBranch`` + ``mmdet.MultiBranchDataPreprocessor``);
+    (``SharedMultiBranch`` + ``mmdet.MultiBranchDataPreprocessor``);
     subclasses implement :meth:`loss` as a short list of named steps.
     Validation and testing use the teacher or the student
     (``semi_test_cfg.predict_on``); ``tools/export_model.py --which`` exports

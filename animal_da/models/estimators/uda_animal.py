@@ -16,7 +16,7 @@ from .teacher_student import TeacherStudentPoseEstimator
 class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
     """UDA-Animal-Pose's training step (METHODS.md 1.6).
 
-    Views (``mmdet.MultiBranch`` branches): ``source`` (labelled source
+    Views (``SharedMultiBranch`` branches): ``source`` (labelled source
     images with their targets), and for each target instance ``target``
     (strong view carrying the pseudo-label targets), ``target_cons`` (the
     consistency view) and ``teacher`` (the clean crop). The pose estimator's

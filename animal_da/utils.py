@@ -103,13 +103,15 @@ def keep_freed_memory(threshold: int = 1 << 30) -> bool:
     step (about 600 faults per step); the process holds its peak memory
     instead of returning it between steps. Done only with glibc, and not
     when ``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_TRIM_THRESHOLD_`` is set
-    (glibc has then applied the user's choice). PyTorch's CPU allocator
-    has no caching of its own, hence this.
+    (glibc has then applied the user's choice) or
+    ``ANIMAL_DA_KEEP_FREED_MEMORY=0``. PyTorch's CPU allocator has no
+    caching of its own, hence this.
 
     Returns:
         bool: Whether the thresholds were set.
     """
-    if not sys.platform.startswith('linux') or any(
+    if not sys.platform.startswith('linux') or os.environ.get(
+            'ANIMAL_DA_KEEP_FREED_MEMORY') == '0' or any(
             k in os.environ for k in ('MALLOC_MMAP_THRESHOLD_',
                                       'MALLOC_TRIM_THRESHOLD_')):
         return False

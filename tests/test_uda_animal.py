@@ -327,3 +327,48 @@ def test_joint_forward_splits_back_per_view():
             for k in alone:
                 assert out[k].shape == alone[k].shape
                 assert torch.allclose(out[k], alone[k], atol=1e-4), k
+
+
+@pytest.mark.parametrize('joint', [False, True])
+def test_second_refined_head_runs_on_the_consistency_view_only(
+        tiny_data, tmp_path, joint):
+    """The second refined head runs once per step (the student's
+    consistency view), not on every view of both networks, and every loss
+    term equals the one computed with it on every view (same batch, same
+    random state)."""
+    import random
+
+    sys.path.insert(0, osp.join(REPO, 'tools', 'bench'))
+    import step_cost as sc
+    run = sc.Run('uda_animal', sc.ROWS['uda_animal'],
+                 tiny_data.rstrip('/') + '/', 4, 1,
+                 {'model.semi_train_cfg.joint_forward': joint},
+                 str(tmp_path), width=0.25)
+    model = run.model
+    data = model.data_preprocessor(run.data[0], True)
+    heads = [model.student.head, model.teacher.head]
+    calls = []
+    for head in heads:
+        head.refine_predict_2.register_forward_hook(
+            lambda *args: calls.append(1))
+
+    def losses():
+        calls.clear()
+        model.step_times = {}  # the harness times the parts of the step
+        random.seed(0)
+        np.random.seed(0)
+        torch.manual_seed(0)
+        out = model.loss(data['inputs'], data['data_samples'])
+        return {k: float(v) for k, v in out.items()}, len(calls)
+
+    skipped, n_skipped = losses()
+    for head in heads:  # as before: the second head on every view
+        head.forward_all = (lambda f: lambda feats, second=True: f(
+            feats, second=True))(head.forward_all)
+    every, n_every = losses()
+    # joint: the student's and the teacher's one forward each, and the
+    # student's consistency slice; apart: each of the six view forwards
+    assert n_skipped == 1 and n_every == (3 if joint else 6)
+    assert skipped.keys() == every.keys()
+    for k in every:
+        assert skipped[k] == pytest.approx(every[k], rel=1e-5, abs=1e-7), k

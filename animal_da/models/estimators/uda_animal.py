@@ -104,10 +104,15 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
         if missing:
             net.head.copy_refine_head()
 
-    def run(self, net: torch.nn.Module, x: Tensor) -> Dict[str, Tensor]:
-        """Coarse, refined (two) heatmaps and refinement features."""
+    def run(self, net: torch.nn.Module, x: Tensor,
+            second: bool = False) -> Dict[str, Tensor]:
+        """Coarse and refined heatmaps and refinement features; with
+        ``second``, the second refined head's maps too (only the
+        consistency view's are used: skipping them elsewhere changes no
+        loss and no prediction, only the running BN statistics of that
+        head, which nothing reads)."""
         with self.timed(self.forward_part(net)), self.no_grad_autocast(x):
-            out = net.head.forward_all(net.extract_feat(x))
+            out = net.head.forward_all(net.extract_feat(x), second=second)
         return out if torch.is_grad_enabled() else {
             k: v.float() for k, v in out.items()}
 
@@ -124,10 +129,14 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
         if self.semi_train_cfg['joint_forward']:
             out_s, out_t, out_c = self.run_joint(
                 self.student, [src[0], trg[0], inputs['target_cons']])
+            with self.timed(self.forward_part(self.student)):
+                out_c['refined_2'] = self.student.head.refine_predict_2(
+                    out_c['features'])
         else:
             out_s, out_t = self.run(self.student, src[0]), self.run(
                 self.student, trg[0])
-            out_c = self.run(self.student, inputs['target_cons'])
+            out_c = self.run(self.student, inputs['target_cons'],
+                             second=True)
         terms = dict(
             loss_sup=self.source_loss(out_s, src),
             loss_pseudo=self.pseudo_label_loss(out_t, trg, k),

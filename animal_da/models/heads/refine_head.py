@@ -103,8 +103,17 @@ class RefineHeatmapHead(HeatmapHead):
             RefineBottleneck(self.feature_channels, mid, out),
             nn.Conv2d(out, joints, 3, padding=1))
 
-    def forward_all(self, feats: Tuple[Tensor]) -> Dict[str, Tensor]:
-        """Coarse heatmaps, refined heatmaps (one or two) and ``ft``."""
+    def forward_all(self, feats: Tuple[Tensor],
+                    second: bool = True) -> Dict[str, Tensor]:
+        """Coarse heatmaps, refined heatmaps (one or two) and ``ft``.
+
+        Args:
+            feats (tuple[Tensor]): Backbone features.
+            second (bool): Also the second refined head's maps
+                (``refined_2``, with ``dual_refine``); False skips that
+                head (about 15 % of a forward), for views whose
+                ``refined_2`` nothing uses.
+        """
         x = self.pre(feats[-1])
         maps = [x]
         layers = list(self.deconv_layers)
@@ -120,18 +129,18 @@ class RefineHeatmapHead(HeatmapHead):
             branch(m) for branch, m in zip(self.refine_branches, maps)], 1)
         out = dict(coarse=coarse, refined=self.refine_predict(ft),
                    features=ft)
-        if self.dual_refine:
+        if self.dual_refine and second:
             out['refined_2'] = self.refine_predict_2(ft)
         return out
 
     def forward(self, feats: Tuple[Tensor]) -> Tensor:
         """The first refined heatmaps."""
-        return self.forward_all(feats)['refined']
+        return self.forward_all(feats, second=False)['refined']
 
     def loss(self, feats: Tuple[Tensor], batch_data_samples,
              train_cfg: dict = {}) -> dict:
         """Stage 1: ``MSE(coarse) + MSE(refined)`` (METHODS.md 1.4)."""
-        out = self.forward_all(feats)
+        out = self.forward_all(feats, second=False)
         gt = torch.stack([d.gt_fields.heatmaps for d in batch_data_samples])
         w = torch.cat([d.gt_instance_labels.keypoint_weights
                        for d in batch_data_samples])

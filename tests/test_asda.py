@@ -245,6 +245,9 @@ def test_min_max_order_and_generator_gradient_sign():
     cos = torch.nn.functional.cosine_similarity(got, -want, dim=0)
     assert cos > 0.99
     assert not changed(p1, model.pose)
+    # the backward stops at the generator: no pose weight gradients
+    assert all(p.grad is None or not p.grad.any()
+               for p in model.pose.parameters())
     g1 = snap(model.generator)
     model.generator_step(inputs, samples, parts, opt['generator'])
     assert changed(g1, model.generator) and not changed(p1, model.pose)

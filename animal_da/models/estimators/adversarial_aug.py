@@ -89,9 +89,12 @@ class AdversarialAugPoseEstimator(SinglePoseRecipe):
         with self.timed('generator_forward'):
             return self.generator(inputs, *parts)
 
-    def pose_heatmaps(self, inputs: Tensor) -> Tensor:
+    def pose_heatmaps(self, inputs: Tensor, wrapped: bool = True) -> Tensor:
+        """The pose network's heatmaps; ``wrapped=False`` bypasses its DDP
+        wrapper (a forward whose pose gradients nobody reduces)."""
+        net = self.pose if wrapped else self.pose_net
         with self.timed(self.forward_part(self.pose)):
-            return self.pose(inputs, None, mode='tensor')
+            return net(inputs, None, mode='tensor')
 
     # ---- steps ----------------------------------------------------------
     def pose_step(self, inputs: Tensor, samples: List, parts: tuple,
@@ -109,11 +112,24 @@ class AdversarialAugPoseEstimator(SinglePoseRecipe):
     def generator_step(self, inputs: Tensor, samples: List, parts: tuple,
                        opt) -> Dict[str, Tensor]:
         """One generator update: a fresh paste and pose forward, the
-        generator minimising the negated pose loss."""
+        generator minimising the negated pose loss.
+
+        The backward reaches the generator's parameters only: the original
+        also computed the pose network's weight gradients, then cleared them
+        unused; here the pose forward bypasses its DDP wrapper (nothing to
+        reduce) and autograd skips those gradients (same generator update,
+        a test checks it)."""
         with opt.optim_context(self.generator):
             pasted = self.paste(inputs, parts)
-            loss = self.pose_loss(self.pose_heatmaps(pasted), samples)
-            opt.update_params(-loss)
+            loss = self.pose_loss(self.pose_heatmaps(pasted, wrapped=False),
+                                  samples)
+            # mmengine's update_params has no backward(inputs=): its steps
+            params = [p for p in self.generator.parameters()
+                      if p.requires_grad]
+            opt.backward(opt.scale_loss(-loss), inputs=params)
+            if opt.should_update():
+                opt.step()
+                opt.zero_grad()
         return dict(loss_gen=-loss.detach())
 
     def loss(self, inputs: Tensor, samples: List) -> dict:

@@ -1,6 +1,5 @@
 """Small helpers shared across the package."""
 import ctypes
-import ctypes.util
 import importlib.metadata as metadata
 import json
 import os
@@ -115,10 +114,9 @@ def keep_freed_memory(threshold: int = 1 << 30) -> bool:
             k in os.environ for k in ('MALLOC_MMAP_THRESHOLD_',
                                       'MALLOC_TRIM_THRESHOLD_')):
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+    try:  # the process's own symbols: no library search at import
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # a libc without mallopt
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], \
         ctypes.c_int

@@ -8,10 +8,12 @@ from mmpose.registry import TRANSFORMS
 
 
 class _SharingDict(dict):
-    """A sample whose deep copy shares some values instead of copying
-    them."""
+    """A sample whose deep copy shares the values under ``shared`` instead
+    of copying them."""
 
-    shared: Sequence[str] = ()
+    def __init__(self, sample: dict, shared: Sequence[str]):
+        super().__init__(sample)
+        self.shared = shared
 
     def __deepcopy__(self, memo: Dict[int, object]) -> dict:
         for key in self.shared:
@@ -52,6 +54,4 @@ class SharedMultiBranch(MultiBranch):
         self.shared_keys = tuple(shared_keys)
 
     def transform(self, results: dict) -> dict:
-        sample = _SharingDict(results)
-        sample.shared = self.shared_keys
-        return super().transform(sample)
+        return super().transform(_SharingDict(results, self.shared_keys))

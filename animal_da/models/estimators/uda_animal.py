@@ -130,7 +130,7 @@ class UDAAnimalPoseEstimator(TeacherStudentPoseEstimator):
             out_s, out_t, out_c = self.run_joint(
                 self.student, [src[0], trg[0], inputs['target_cons']])
             with self.timed(self.forward_part(self.student)):
-                out_c['refined_2'] = self.student.head.refine_predict_2(
+                out_c['refined_2'] = self.student.head.refine_second(
                     out_c['features'])
         else:
             out_s, out_t = self.run(self.student, src[0]), self.run(

@@ -130,8 +130,13 @@ class RefineHeatmapHead(HeatmapHead):
         out = dict(coarse=coarse, refined=self.refine_predict(ft),
                    features=ft)
         if self.dual_refine and second:
-            out['refined_2'] = self.refine_predict_2(ft)
+            out['refined_2'] = self.refine_second(ft)
         return out
+
+    def refine_second(self, features: Tensor) -> Tensor:
+        """The second refined head's maps from the refinement features
+        (``features`` of :meth:`forward_all`)."""
+        return self.refine_predict_2(features)
 
     def forward(self, feats: Tuple[Tensor]) -> Tensor:
         """The first refined heatmaps."""

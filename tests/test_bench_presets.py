@@ -91,6 +91,48 @@ def test_uda_switch_rows_share_stage1_and_pseudo_labels():
     assert not {'source_only', 'oracle'} & {m for m, _ in evals}
 
 
+def test_uda_rounds_label_again_with_the_first_teacher():
+    """--uda-rounds: the second round starts from the first round's
+    teacher and trains on the pseudo labels that teacher makes (same TTA);
+    the control is the first round trained twice as long from the same
+    stage 1 and labels; the choice is read on target_val, never on
+    target_test, and the test rows are evaluated apart."""
+    import domain_shift as ds
+    from animal_da.apis.workflow import Workflow
+    p = ds.PRESETS['cpu-converged']
+    names = list(ds.UDA_ROUNDS) + [f'val_{r}' for r in ('uda_animal',
+                                                          *ds.UDA_ROUNDS)]
+    wf = Workflow(ds.domain_shift_workflow(p, 'data/x', 0, names),
+                  'work_dirs/unused')
+    st = wf.stages
+    e = p['uda']['stage2_epochs']
+    assert (st['uda_animal']['epochs'], st['uda_long']['epochs'],
+            st['uda_round2']['epochs']) == (e, 2 * e, e)
+    assert st['uda_long']['init'] == st['uda_animal']['init']
+    assert st['uda_long']['pseudo_labels'] == st['uda_animal'][
+        'pseudo_labels']
+    assert st['uda_round1_teacher'] == dict(
+        kind='export', model='@uda_animal', which='teacher')
+    assert st['pseudo_labels_round2']['model'] == '@uda_round1_teacher'
+    assert st['pseudo_labels_round2']['num_transforms'] == p['uda']['tta']
+    assert st['uda_round2']['init'] == '@uda_round1_teacher.checkpoint'
+    assert st['uda_round2']['pseudo_labels'] == '@pseudo_labels_round2.file'
+    evals = {n: s for n, s in st.items() if s['kind'] == 'evaluate'}
+    for n, s in evals.items():
+        on_val = (s.get('cfg_options') or {}).get(
+            'test_dataloader.dataset.ann_file') == \
+            'annotations/target_val.json'
+        assert on_val == s['method'].startswith('val_'), n
+    assert {(s['method'], s['predict_on']) for s in evals.values()} == {
+        (m, net) for m in names for net in ('teacher', 'student')}
+    from animal_da.apis.overrides import semi_datasets
+    cfg = wf.stage_config('uda_round2', st['uda_round2'],
+                          dict(init='t.pth', pseudo_labels='pl2.json'))
+    assert cfg.model.init_cfg.checkpoint == 't.pth'
+    assert {d['pseudo_labels']['file'] for _, d in semi_datasets(
+        cfg._cfg_dict) if d.get('pseudo_labels')} == {'pl2.json'}
+
+
 def test_preset_options_reach_stage_configs_as_values():
     """A preset's loader options arrive in every train and evaluate stage
     as the values --cfg-options gives (the number 0, not the string '0'),

@@ -164,6 +164,45 @@ UDA_SWITCHES: Dict[str, dict] = {
 }
 
 
+#: ``--uda-rounds``: a second round of UDA-Animal-Pose's stage 2 from the
+#: first round's teacher, on pseudo labels that this teacher makes (the paper
+#: never regenerates its labels: METHODS.md 1.5), against the first round
+#: trained on as long with the stage-1 labels (the control). Stage -> epochs
+#: in stage-2 lengths. Whether to use it is read on ``target_val`` (rows
+#: ``val_<stage>``); the ``target_test`` rows are reported beside.
+UDA_ROUNDS: Dict[str, int] = {'uda_long': 2, 'uda_round2': 1}
+#: the split the rounds are compared on
+VAL_SPLIT = {'test_dataloader.dataset.ann_file': 'annotations/target_val.json'}
+
+
+def rounds_stages(stages: dict) -> dict:
+    """The ``--uda-rounds`` stages beside the full recipe's: the control
+    (``uda_long``), the first round's teacher exported and labelling the
+    target again (``pseudo_labels_round2``), the second round
+    (``uda_round2``, started from that teacher), each stage 2 evaluated as
+    teacher and student on ``target_val`` (rows ``val_<stage>``) and, the
+    two new ones, on ``target_test`` (rows ``<stage>``)."""
+    uda = stages['uda_animal']
+    out = dict(
+        uda_long=dict(uda),
+        uda_round1_teacher=dict(kind='export', model='@uda_animal',
+                                which='teacher'),
+        pseudo_labels_round2=dict(stages['pseudo_labels'],
+                                  model='@uda_round1_teacher'),
+        uda_round2=dict(uda, init='@uda_round1_teacher.checkpoint',
+                        pseudo_labels='@pseudo_labels_round2.file'))
+    for net in ('teacher', 'student'):
+        tail = '_student' if net == 'student' else ''
+        for row in ('uda_animal', *UDA_ROUNDS):
+            out[f'val_{row}{tail}'] = dict(
+                kind='evaluate', model=f'@{row}', predict_on=net,
+                method=f'val_{row}', cfg_options=dict(VAL_SPLIT))
+        for row in UDA_ROUNDS:
+            out[f'eval_{row}{tail}'] = dict(kind='evaluate', model=f'@{row}',
+                                            predict_on=net, method=row)
+    return out
+
+
 def ablation_stages(stages: dict, rows: Optional[Dict[str, dict]] = None
                     ) -> dict:
     """Rows (default: the ablation) as stages beside the full recipe's:
@@ -216,6 +255,9 @@ def _sized(stages: dict, preset: dict) -> dict:
     for row in (*UDA_ABLATION, *UDA_SWITCHES):
         epochs[row], configs[row] = epochs['uda_animal'], \
             configs['uda_animal']
+    for row, k in UDA_ROUNDS.items():
+        epochs[row], configs[row] = k * epochs['uda_animal'], \
+            configs['uda_animal']
     for name, st in stages.items():
         if st['kind'] == 'train':
             st['epochs'] = epochs[name]
@@ -224,8 +266,9 @@ def _sized(stages: dict, preset: dict) -> dict:
         if st['kind'] in ('train', 'evaluate') and preset['options']:
             st['cfg_options'] = dict(st.get('cfg_options') or {},
                                      **preset_options(preset))
-    if 'pseudo_labels' in stages:
-        stages['pseudo_labels']['num_transforms'] = preset['uda']['tta']
+    for name in ('pseudo_labels', 'pseudo_labels_round2'):
+        if name in stages:
+            stages[name]['num_transforms'] = preset['uda']['tta']
     if 'fidip' in stages:
         stages['fidip']['cfg_options'][
             'custom_hooks[DiscriminatorPretrainHook].epochs'] = \
@@ -263,6 +306,8 @@ def domain_shift_workflow(preset: dict, data: str, seed: int,
         stages.update(ablation_stages(stages))
     if set(methods) & set(UDA_SWITCHES):
         stages.update(ablation_stages(stages, UDA_SWITCHES))
+    if any(m.startswith('val_') or m in UDA_ROUNDS for m in methods):
+        stages.update(rounds_stages(stages))
     evals = [n for n, st in stages.items() if st['kind'] == 'evaluate' and
              st.get('method') in methods]
     return _workflow(subset_stages(stages, evals), preset, data, seed)
@@ -319,6 +364,11 @@ def main(argv: Optional[List[str]] = None) -> dict:
                         help='also UDA-Animal-Pose\'s stage 2 with each '
                         'speed switch (UDA_SWITCHES) beside the full '
                         'recipe, first seed only (their accuracy)')
+    parser.add_argument('--uda-rounds', action='store_true',
+                        help='also a second round of UDA-Animal-Pose\'s '
+                        'stage 2 on its first teacher\'s pseudo labels '
+                        'against the first round trained as long, first '
+                        'seed only, on target_val (UDA_ROUNDS)')
     parser.add_argument('--data', default='data/synanimal')
     parser.add_argument('--nproc', type=int, default=2,
                         help='processes generating missing data (the bytes '
@@ -392,6 +442,32 @@ def main(argv: Optional[List[str]] = None) -> dict:
             fresh=args.fresh, logger=logger)
         switches = dict(seed=seeds[0], switches=UDA_SWITCHES,
                         rows=collect_rows([summary], seeds[:1]))
+    rounds = None
+    if args.uda_rounds:  # every seed; the choice is read on target_val
+        names = list(UDA_ROUNDS) + [
+            f'val_{r}' for r in ('uda_animal', *UDA_ROUNDS)]
+        r_sums = []
+        for seed in seeds:
+            wf = domain_shift_workflow(preset, args.data, seed, names)
+            r_sums.append(run_seed_cached(
+                wf, osp.join(work, f'seed{seed}'),
+                record.format(f'uda_rounds_seed{seed}'),
+                dict(settings, rounds=UDA_ROUNDS), evaluated_methods(wf),
+                fresh=args.fresh, logger=logger))
+        r_rows = collect_rows(r_sums, seeds)
+        rounds = dict(epochs={r: k * preset['uda']['stage2_epochs'] for r, k
+                              in dict(uda_animal=1, **UDA_ROUNDS).items()},
+                      target_val=[r for r in r_rows
+                                  if r['method'].startswith('val_')],
+                      target_test=[r for r in r_rows
+                                   if not r['method'].startswith('val_')])
+        base = runs_by_row(summaries)
+        if 'source_only' in base and 'oracle' in base:
+            r_runs = {k: v for k, v in runs_by_row(r_sums).items()
+                      if not k.startswith('val_')}
+            rounds['gap_recovered'] = gap_shares(
+                dict(r_runs, source_only=base['source_only'],
+                     oracle=base['oracle']), seeds)
     runs = runs_by_row(summaries)
     rows = collect_rows(summaries, seeds)
     by = {r['method']: r for r in rows}
@@ -424,6 +500,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         result['uda_ablation'] = ablation
     if switches:
         result['uda_switches'] = switches
+    if rounds:
+        result['uda_rounds'] = rounds
     out = args.out or osp.join(REPO, 'docs', 'benchmarks',
                                f'domain_shift_{args.preset}.json')
     dump_json_atomic(result, out, indent=2)

@@ -100,8 +100,8 @@ def test_uda_rounds_label_again_with_the_first_teacher():
     import domain_shift as ds
     from animal_da.apis.workflow import Workflow
     p = ds.PRESETS['cpu-converged']
-    names = list(ds.UDA_ROUNDS) + [f'val_{r}' for r in ('uda_animal',
-                                                          *ds.UDA_ROUNDS)]
+    names = list(ds.UDA_ROUNDS) + [
+        f'val_{r}' for r in ('uda_animal', *ds.UDA_ROUNDS)]
     wf = Workflow(ds.domain_shift_workflow(p, 'data/x', 0, names),
                   'work_dirs/unused')
     st = wf.stages

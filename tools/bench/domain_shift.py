@@ -313,12 +313,13 @@ def domain_shift_workflow(preset: dict, data: str, seed: int,
     return _workflow(subset_stages(stages, evals), preset, data, seed)
 
 
-def _uda_pseudo_label_quality(summary: dict) -> dict:
-    """Precision and recall of UDA's pseudo labels after its stage-2
-    filter (found by type in the stage's config)."""
+def _uda_pseudo_label_quality(summary: dict, stage: str = 'pseudo_labels',
+                              train: str = 'uda_animal') -> dict:
+    """Precision and recall of UDA's pseudo labels (stage ``stage``) after
+    the stage-2 filter of ``train`` (found by type in its config)."""
     from mmpose.registry import DATASETS
-    pl = summary['stages']['pseudo_labels']['outputs']
-    cfg = Config.fromfile(summary['stages']['uda_animal']['outputs']['config'])
+    pl = summary['stages'][stage]['outputs']
+    cfg = Config.fromfile(summary['stages'][train]['outputs']['config'])
     filt = [d['pseudo_labels']['filter'] for _, d in semi_datasets(
         cfg._cfg_dict) if d.get('pseudo_labels')][0]
     pool = DATASETS.build(dict(pl['dataset'], pipeline=[]))
@@ -453,14 +454,23 @@ def main(argv: Optional[List[str]] = None) -> dict:
                 wf, osp.join(work, f'seed{seed}'),
                 record.format(f'uda_rounds_seed{seed}'),
                 dict(settings, rounds=UDA_ROUNDS), evaluated_methods(wf),
-                fresh=args.fresh, logger=logger))
+                fresh=args.fresh, logger=logger,
+                extra=lambda s: dict(pseudo_labels={
+                    r: _uda_pseudo_label_quality(s, pl, t) for r, pl, t in (
+                        ('round1', 'pseudo_labels', 'uda_animal'),
+                        ('round2', 'pseudo_labels_round2', 'uda_round2'))})))
         r_rows = collect_rows(r_sums, seeds)
+        pl_quality = {r: {k: round(float(np.mean([
+            s['pseudo_labels'][r][k] for s in r_sums])), 1)
+            for k in ('precision', 'recall', 'kept')}
+            for r in ('round1', 'round2')}
         rounds = dict(epochs={r: k * preset['uda']['stage2_epochs'] for r, k
                               in dict(uda_animal=1, **UDA_ROUNDS).items()},
                       target_val=[r for r in r_rows
                                   if r['method'].startswith('val_')],
                       target_test=[r for r in r_rows
-                                   if not r['method'].startswith('val_')])
+                                   if not r['method'].startswith('val_')],
+                      pseudo_labels=pl_quality)
         base = runs_by_row(summaries)
         if 'source_only' in base and 'oracle' in base:
             r_runs = {k: v for k, v in runs_by_row(r_sums).items()

@@ -184,13 +184,13 @@ def rounds_stages(stages: dict) -> dict:
     two new ones, on ``target_test`` (rows ``<stage>``)."""
     uda = stages['uda_animal']
     out = dict(
-        uda_long=dict(uda),
         uda_round1_teacher=dict(kind='export', model='@uda_animal',
                                 which='teacher'),
         pseudo_labels_round2=dict(stages['pseudo_labels'],
                                   model='@uda_round1_teacher'),
         uda_round2=dict(uda, init='@uda_round1_teacher.checkpoint',
-                        pseudo_labels='@pseudo_labels_round2.file'))
+                        pseudo_labels='@pseudo_labels_round2.file'),
+        uda_long=dict(uda))
     for net in ('teacher', 'student'):
         tail = '_student' if net == 'student' else ''
         for row in ('uda_animal', *UDA_ROUNDS):

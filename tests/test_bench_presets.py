@@ -133,6 +133,35 @@ def test_uda_rounds_label_again_with_the_first_teacher():
         cfg._cfg_dict) if d.get('pseudo_labels')} == {'pl2.json'}
 
 
+def test_uda_true_label_control_is_stage2_on_hidden_labels(tmp_path):
+    """--uda-true-labels: the recipe's stage 2 from the same stage 1, as
+    long, on a file of the target pool's hidden labels, every one kept."""
+    import domain_shift as ds
+    from animal_da.apis.workflow import Workflow
+    from animal_da.datasets.synthetic import ensure_dataset
+    from animal_da.pseudo_labels import load_pseudo_labels
+    data = str(tmp_path / 'data')
+    ensure_dataset(data, 8, seed=0)
+    true_file = ds.write_true_labels(data, str(tmp_path))
+    labels = load_pseudo_labels(true_file)
+    assert len(labels) == 8
+    assert all(set(v[:, 2].tolist()) <= {0.0, 1.0} for v in labels.values())
+    p = ds.PRESETS['cpu-converged']
+    wf = Workflow(ds.domain_shift_workflow(
+        p, data, 0, [ds.UDA_TRUE, f'val_{ds.UDA_TRUE}'], true_file),
+        str(tmp_path / 'w'))
+    st = wf.stages[ds.UDA_TRUE]
+    assert st['pseudo_labels'] == true_file
+    assert (st['init'], st['epochs']) == ('@stage1.checkpoint',
+                                          p['uda']['stage2_epochs'])
+    assert 'uda_animal' not in wf.stages  # the control needs stage 1 only
+    cfg = wf.stage_config(ds.UDA_TRUE, st, dict(init='s1.pth'))
+    from animal_da.apis.overrides import semi_datasets
+    filters = [d['pseudo_labels']['filter'] for _, d in semi_datasets(
+        cfg._cfg_dict) if d.get('pseudo_labels')]
+    assert filters and all(f['percentile'] == 0.0 for f in filters)
+
+
 def test_preset_options_reach_stage_configs_as_values():
     """A preset's loader options arrive in every train and evaluate stage
     as the values --cfg-options gives (the number 0, not the string '0'),

@@ -38,6 +38,7 @@ Example:
 """
 import argparse
 import json
+import os
 import os.path as osp
 import sys
 import time
@@ -203,6 +204,47 @@ def rounds_stages(stages: dict) -> dict:
     return out
 
 
+#: ``--uda-true-labels``: stage 2 as the recipe runs it, on the target's
+#: hidden true labels (every labelled keypoint kept) instead of pseudo
+#: labels: what stage 2 reaches when its labels are right (a control)
+UDA_TRUE = 'uda_true_labels'
+
+
+def true_label_stages(stages: dict, true_file: str) -> dict:
+    """The true-label control beside the full recipe's stage 2 (same stage
+    1 and length), evaluated as teacher and student on ``target_val``
+    (``val_uda_true_labels``) and ``target_test`` (``uda_true_labels``)."""
+    uda = stages['uda_animal']
+    out = {UDA_TRUE: dict(uda, pseudo_labels=true_file, cfg_options=dict(
+        uda.get('cfg_options') or {},
+        pseudo_label_filter=dict(percentile=0.0)))}
+    for net in ('teacher', 'student'):
+        tail = '_student' if net == 'student' else ''
+        out[f'val_{UDA_TRUE}{tail}'] = dict(
+            kind='evaluate', model=f'@{UDA_TRUE}', predict_on=net,
+            method=f'val_{UDA_TRUE}', cfg_options=dict(VAL_SPLIT))
+        out[f'eval_{UDA_TRUE}{tail}'] = dict(
+            kind='evaluate', model=f'@{UDA_TRUE}', predict_on=net,
+            method=UDA_TRUE)
+    return out
+
+
+def write_true_labels(data: str, folder: str) -> str:
+    """The target pool's hidden labels as a pseudo-label file (the
+    stage-1 config's ``pseudo_label_dataset`` under ``data``)."""
+    from mmpose.registry import DATASETS
+
+    from animal_da.evaluation.pseudo_label_quality import \
+        hidden_labels_as_pseudo_labels
+    cfg = Config.fromfile(_load_stages('uda_animal')['stage1_train'][
+        'config'])
+    pool = DATASETS.build(dict(cfg.pseudo_label_dataset, pipeline=[],
+                               data_root=osp.join(data, '')))
+    out = osp.join(folder, 'hidden_labels_as_pseudo_labels.json')
+    hidden_labels_as_pseudo_labels(pool, out)
+    return out
+
+
 def ablation_stages(stages: dict, rows: Optional[Dict[str, dict]] = None
                     ) -> dict:
     """Rows (default: the ablation) as stages beside the full recipe's:
@@ -255,6 +297,7 @@ def _sized(stages: dict, preset: dict) -> dict:
     for row in (*UDA_ABLATION, *UDA_SWITCHES):
         epochs[row], configs[row] = epochs['uda_animal'], \
             configs['uda_animal']
+    epochs[UDA_TRUE] = epochs['uda_animal']
     for row, k in UDA_ROUNDS.items():
         epochs[row], configs[row] = k * epochs['uda_animal'], \
             configs['uda_animal']
@@ -295,10 +338,12 @@ def source_only_workflow(preset: dict, data: str, seed: int) -> Config:
 
 
 def domain_shift_workflow(preset: dict, data: str, seed: int,
-                          methods: List[str]) -> Config:
+                          methods: List[str],
+                          true_file: Optional[str] = None) -> Config:
     """One seed's workflow: the chosen methods' workflows merged (shared
     stages, such as the source-only model FiDIP starts from, run once);
-    methods may include the :data:`UDA_ABLATION` rows."""
+    methods may include the :data:`UDA_ABLATION` rows (and the true-label
+    control's, with ``true_file``)."""
     stages: dict = {}
     for name in ('baselines', 'uda_animal', 'fidip'):
         stages.update(_load_stages(name))
@@ -308,6 +353,8 @@ def domain_shift_workflow(preset: dict, data: str, seed: int,
         stages.update(ablation_stages(stages, UDA_SWITCHES))
     if any(m.startswith('val_') or m in UDA_ROUNDS for m in methods):
         stages.update(rounds_stages(stages))
+    if true_file:
+        stages.update(true_label_stages(stages, true_file))
     evals = [n for n, st in stages.items() if st['kind'] == 'evaluate' and
              st.get('method') in methods]
     return _workflow(subset_stages(stages, evals), preset, data, seed)
@@ -370,6 +417,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
                         'stage 2 on its first teacher\'s pseudo labels '
                         'against the first round trained as long, first '
                         'seed only, on target_val (UDA_ROUNDS)')
+    parser.add_argument('--uda-true-labels', action='store_true',
+                        help='also UDA-Animal-Pose\'s stage 2 on the '
+                        'target\'s hidden true labels (a control: the '
+                        'recipe with right labels), every seed')
     parser.add_argument('--data', default='data/synanimal')
     parser.add_argument('--nproc', type=int, default=2,
                         help='processes generating missing data (the bytes '
@@ -478,6 +529,21 @@ def main(argv: Optional[List[str]] = None) -> dict:
             rounds['gap_recovered'] = gap_shares(
                 dict(r_runs, source_only=base['source_only'],
                      oracle=base['oracle']), seeds)
+    true_rows = None
+    if args.uda_true_labels:  # every seed: stage 2 on right labels
+        names = [UDA_TRUE, f'val_{UDA_TRUE}']
+        t_sums = []
+        for seed in seeds:
+            folder = osp.join(work, f'seed{seed}')
+            os.makedirs(folder, exist_ok=True)
+            t_sums.append(run_seed_cached(
+                lambda: domain_shift_workflow(
+                    preset, args.data, seed, names,
+                    write_true_labels(args.data, folder)),
+                folder, record.format(f'{UDA_TRUE}_seed{seed}'), settings,
+                {UDA_TRUE, f'val_{UDA_TRUE}'}, fresh=args.fresh,
+                logger=logger))
+        true_rows = collect_rows(t_sums, seeds)
     runs = runs_by_row(summaries)
     rows = collect_rows(summaries, seeds)
     by = {r['method']: r for r in rows}
@@ -512,6 +578,15 @@ def main(argv: Optional[List[str]] = None) -> dict:
         result['uda_switches'] = switches
     if rounds:
         result['uda_rounds'] = rounds
+    if true_rows:
+        result['uda_true_labels'] = dict(rows=true_rows)
+        base = runs_by_row(summaries)
+        if 'source_only' in base and 'oracle' in base:
+            result['uda_true_labels']['gap_recovered'] = gap_shares(dict(
+                {k: v for k, v in runs_by_row(t_sums).items()
+                 if not k.startswith('val_')},
+                source_only=base['source_only'], oracle=base['oracle']),
+                seeds)
     out = args.out or osp.join(REPO, 'docs', 'benchmarks',
                                f'domain_shift_{args.preset}.json')
     dump_json_atomic(result, out, indent=2)

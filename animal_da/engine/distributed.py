@@ -8,6 +8,7 @@ skips ``init_dist`` when a group exists) and wrap models with
 for CPU modules as ``torch.nn.parallel.DistributedDataParallel`` requires.
 With CUDA nothing changes.
 """
+import gc
 import os
 
 import torch
@@ -82,6 +83,5 @@ def close_distributed() -> None:
     under load; collected first, 0 of 12."""
     # no barrier: after an error on one rank the others must not wait
     if torch_dist.is_available() and torch_dist.is_initialized():
-        import gc
         gc.collect()  # DDP wrappers in reference cycles hold the group
         torch_dist.destroy_process_group()

@@ -22,6 +22,11 @@ the same stage 1 and pseudo labels (``uda_switches`` in the JSON).
 ``--methods uda_animal --seeds 0`` with it runs only what that comparison
 needs (the seed's own rows come from its record when there is one).
 
+``--uda-rounds`` adds, for every seed, a second stage 2 on pseudo labels
+of the first one's teacher against the first trained as long
+(``uda_rounds``); ``--uda-true-labels`` the stage 2 on the target's hidden
+true labels (``uda_true_labels``, a control).
+
 ``--ablation`` adds a one-seed ablation of UDA-Animal-Pose's stage-2 terms
 (the pseudo-label loss alone; + the adversarial term; + self-feedback and
 the teacher consistency; + mixup = the full recipe), in the first seed's
@@ -192,15 +197,25 @@ def rounds_stages(stages: dict) -> dict:
         uda_round2=dict(uda, init='@uda_round1_teacher.checkpoint',
                         pseudo_labels='@pseudo_labels_round2.file'),
         uda_long=dict(uda))
+    for row in ('uda_animal', *UDA_ROUNDS):
+        out.update(eval_stages(row, test=row in UDA_ROUNDS))
+    return out
+
+
+def eval_stages(row: str, test: bool = True) -> dict:
+    """Stage 2 ``row`` evaluated as teacher and student on ``target_val``
+    (method ``val_<row>``) and, with ``test``, on ``target_test``
+    (method ``<row>``)."""
+    out = {}
     for net in ('teacher', 'student'):
         tail = '_student' if net == 'student' else ''
-        for row in ('uda_animal', *UDA_ROUNDS):
-            out[f'val_{row}{tail}'] = dict(
+        out[f'val_{row}{tail}'] = dict(
+            kind='evaluate', model=f'@{row}', predict_on=net,
+            method=f'val_{row}', cfg_options=dict(VAL_SPLIT))
+        if test:
+            out[f'eval_{row}{tail}'] = dict(
                 kind='evaluate', model=f'@{row}', predict_on=net,
-                method=f'val_{row}', cfg_options=dict(VAL_SPLIT))
-        for row in UDA_ROUNDS:
-            out[f'eval_{row}{tail}'] = dict(kind='evaluate', model=f'@{row}',
-                                            predict_on=net, method=row)
+                method=row)
     return out
 
 
@@ -218,14 +233,7 @@ def true_label_stages(stages: dict, true_file: str) -> dict:
     out = {UDA_TRUE: dict(uda, pseudo_labels=true_file, cfg_options=dict(
         uda.get('cfg_options') or {},
         pseudo_label_filter=dict(percentile=0.0)))}
-    for net in ('teacher', 'student'):
-        tail = '_student' if net == 'student' else ''
-        out[f'val_{UDA_TRUE}{tail}'] = dict(
-            kind='evaluate', model=f'@{UDA_TRUE}', predict_on=net,
-            method=f'val_{UDA_TRUE}', cfg_options=dict(VAL_SPLIT))
-        out[f'eval_{UDA_TRUE}{tail}'] = dict(
-            kind='evaluate', model=f'@{UDA_TRUE}', predict_on=net,
-            method=UDA_TRUE)
+    out.update(eval_stages(UDA_TRUE))
     return out
 
 
@@ -398,6 +406,20 @@ def gap_shares(runs: Dict[str, List[dict]], seeds: List[int]) -> dict:
     return out
 
 
+def shares_on_test(summaries: List[dict], extra: List[dict],
+                   seeds: List[int]) -> Optional[dict]:
+    """Shares of the gap of ``extra``'s ``target_test`` rows (not the
+    ``val_`` ones), against the seeds' source-only and oracle rows of
+    ``summaries`` (None without them)."""
+    base = runs_by_row(summaries)
+    if 'source_only' not in base or 'oracle' not in base:
+        return None
+    runs = {k: v for k, v in runs_by_row(extra).items()
+            if not k.startswith('val_')}
+    return gap_shares(dict(runs, source_only=base['source_only'],
+                           oracle=base['oracle']), seeds)
+
+
 def main(argv: Optional[List[str]] = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--preset', choices=sorted(PRESETS),
@@ -415,8 +437,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--uda-rounds', action='store_true',
                         help='also a second round of UDA-Animal-Pose\'s '
                         'stage 2 on its first teacher\'s pseudo labels '
-                        'against the first round trained as long, first '
-                        'seed only, on target_val (UDA_ROUNDS)')
+                        'against the first round trained as long, every '
+                        'seed, compared on target_val, reported on '
+                        'target_test too (UDA_ROUNDS)')
     parser.add_argument('--uda-true-labels', action='store_true',
                         help='also UDA-Animal-Pose\'s stage 2 on the '
                         'target\'s hidden true labels (a control: the '
@@ -522,13 +545,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
                       target_test=[r for r in r_rows
                                    if not r['method'].startswith('val_')],
                       pseudo_labels=pl_quality)
-        base = runs_by_row(summaries)
-        if 'source_only' in base and 'oracle' in base:
-            r_runs = {k: v for k, v in runs_by_row(r_sums).items()
-                      if not k.startswith('val_')}
-            rounds['gap_recovered'] = gap_shares(
-                dict(r_runs, source_only=base['source_only'],
-                     oracle=base['oracle']), seeds)
+        shares = shares_on_test(summaries, r_sums, seeds)
+        if shares:
+            rounds['gap_recovered'] = shares
     true_rows = None
     if args.uda_true_labels:  # every seed: stage 2 on right labels
         names = [UDA_TRUE, f'val_{UDA_TRUE}']
@@ -580,13 +599,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
         result['uda_rounds'] = rounds
     if true_rows:
         result['uda_true_labels'] = dict(rows=true_rows)
-        base = runs_by_row(summaries)
-        if 'source_only' in base and 'oracle' in base:
-            result['uda_true_labels']['gap_recovered'] = gap_shares(dict(
-                {k: v for k, v in runs_by_row(t_sums).items()
-                 if not k.startswith('val_')},
-                source_only=base['source_only'], oracle=base['oracle']),
-                seeds)
+        shares = shares_on_test(summaries, t_sums, seeds)
+        if shares:
+            result['uda_true_labels']['gap_recovered'] = shares
     out = args.out or osp.join(REPO, 'docs', 'benchmarks',
                                f'domain_shift_{args.preset}.json')
     dump_json_atomic(result, out, indent=2)

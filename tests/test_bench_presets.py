@@ -162,6 +162,44 @@ def test_uda_true_label_control_is_stage2_on_hidden_labels(tmp_path):
     assert filters and all(f['percentile'] == 0.0 for f in filters)
 
 
+def test_uda_keep_rows_filter_the_same_pseudo_labels_harder(tmp_path):
+    """--uda-keep: each row is the recipe's stage 2 on the same stage 1 and
+    pseudo labels, as long, its filter's percentile the row's; the full
+    recipe is evaluated on target_val beside it; on the gpu preset these
+    rows and the true-label control take the preset's stage-2 config."""
+    import domain_shift as ds
+    from animal_da.apis.overrides import semi_datasets
+    from animal_da.apis.workflow import Workflow
+    names = list(ds.UDA_KEEP) + [f'val_{r}' for r in ('uda_animal',
+                                                      *ds.UDA_KEEP)]
+    p = ds.PRESETS['cpu-converged']
+    wf = Workflow(ds.domain_shift_workflow(p, 'data/x', 0, names),
+                  str(tmp_path / 'w'))
+    assert not set(ds.UDA_ROUNDS) & set(wf.stages)
+    full = wf.stages['uda_animal']
+    for row, percentile in ds.UDA_KEEP.items():
+        st = wf.stages[row]
+        assert percentile > 0.6  # stricter than the paper's 40 % kept
+        for k in ('init', 'pseudo_labels', 'epochs', 'config'):
+            assert st[k] == full[k], k
+        assert {f'val_{row}', f'eval_{row}', f'eval_{row}_student'} <= set(
+            wf.stages)
+        cfg = wf.stage_config(row, st, dict(init='s1.pth',
+                                            pseudo_labels='pl.json'))
+        filters = [d['pseudo_labels']['filter'] for _, d in semi_datasets(
+            cfg._cfg_dict) if d.get('pseudo_labels')]
+        assert filters and all(f['percentile'] == percentile
+                               for f in filters)
+    assert wf.stages['val_uda_animal']['cfg_options'] == ds.VAL_SPLIT
+    gpu = Workflow(ds.domain_shift_workflow(
+        ds.PRESETS['gpu'], 'data/x', 0, names + [ds.UDA_TRUE], 't.json'),
+        str(tmp_path / 'g'))
+    for row in (*ds.UDA_KEEP, ds.UDA_TRUE):
+        assert gpu.stages[row]['config'] == gpu.stages['uda_animal'][
+            'config'] and gpu.stages[row]['config'].endswith(
+            ds.PRESETS['gpu']['uda']['stage2'])
+
+
 def test_preset_options_reach_stage_configs_as_values():
     """A preset's loader options arrive in every train and evaluate stage
     as the values --cfg-options gives (the number 0, not the string '0'),

@@ -1,6 +1,7 @@
 """The benchmark scripts build workflows whose stages all check (configs
 exist and parse, references resolve): the runs themselves are in
 tools/bench/, `--preset smoke` checks every row in minutes."""
+import json
 import os.path as osp
 import sys
 
@@ -581,3 +582,32 @@ def test_step_cost_scarcenet_rows_train_on_hidden_labels(tiny_data, tmp_path):
     with open(train[0]['pseudo_labels']['file']) as f:
         entries = json.load(f)['annotations']
     assert entries and all(max(e['keypoints'][2::3]) > 0 for e in entries)
+
+
+def test_freenet_pseudo_label_check_counts_and_locates(tiny_union_data,
+                                                       tmp_path):
+    """freenet_pseudo_labels.py: every kept label of an annotated joint is
+    right, outside the crop or wrong (shares add up to 100); DARK places a
+    label on a Gaussian at a sub-pixel position nearer than the integer
+    argmax does."""
+    import numpy as np
+    import torch
+
+    import freenet_pseudo_labels as fpl
+    from animal_da.pseudo_labels.geometry import render_gaussian
+    out = str(tmp_path / 'pl.json')
+    r = fpl.main(['--data', tiny_union_data, '--batches', '1',
+                  '--batch-size', '8', '--floor', '0', '--out', out])
+    assert json.load(open(out))['subsets'] == r['subsets']
+    for name in ('shared', 'exclusive'):
+        s = r['subsets'][name]
+        assert s['kept'] > 0
+        assert abs(s['right_pct'] + s['outside_crop_pct'] + s['wrong_pct'] -
+                   100) < 0.2
+    true = torch.tensor([[[10.3, 7.6]]])
+    heat, _ = render_gaussian(true, torch.ones(1, 1), 1.0, (24, 24),
+                              mode='untruncated')
+    ways = fpl.locations(heat, 1.0)
+    err = {k: float(np.linalg.norm(v[0, 0] - true[0, 0].numpy()))
+           for k, v in ways.items()}
+    assert err['dark3'] < err['quarter'] <= err['argmax']

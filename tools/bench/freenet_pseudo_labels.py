@@ -2,23 +2,27 @@
 sources whose labels are known: the base network (teacher) labels training
 views of the three sources as FreeNet's stage sees them (the demo config's
 pipeline: tight crops, flips, scale and rotation; half-body off, as for
-the unlabelled instances, which have no keypoints to choose a half by), its
-per-part quantile masks keep some (the final keep ratios), and each kept
-label whose joint the instance's source annotates is compared with that
-annotation in the crop.
+the unlabelled instances, which have no keypoints to choose a half by; the
+teacher in train mode, as the recipe runs it), its per-part quantile masks
+keep some (the final keep ratios), and each kept label whose joint the
+instance's source annotates is compared with that annotation in the crop.
+(Labels that fill joints a source does not annotate have nothing to be
+compared with and are not counted.)
 
 Per joint subset (``shared``: every source annotates it; ``exclusive``: the
 rest), it prints and writes: how many were kept, the share within 0.05 x
-the crop side (the PCK radius of ``pseudo_label_quality``), outside the
-crop, or wrong; and the error in input pixels of each way to locate a label
-on the teacher's heatmap (``argmax``, FreeNet's; ``quarter``, mmpose's
-MSRA decode; ``dark3``/``dark5``, mmpose's DARK refinement with that blur
-kernel). Labels of joints that the source does not annotate are not
-counted (nothing to compare them with).
+the crop side (4.8 px at 96 px; the training crop is the box), outside the
+crop, or wrong; and for each way to place a label on the teacher's heatmap
+(``argmax``, FreeNet's; ``quarter``, mmpose's MSRA decode; ``dark3`` /
+``dark5``, mmpose's DARK refinement with that blur kernel) its error in
+input pixels and its mean OKS term (COCO's, as the evaluation scores a
+prediction that far off).
 
 Example:
-    python tools/bench/freenet_pseudo_labels.py --checkpoint \\
-        work_dirs/bench/keypoint_union_cpu-small/seed0/naive_merge/epoch_300.pth
+    base=work_dirs/bench/keypoint_union_cpu-small/seed0/naive_merge
+    python tools/bench/freenet_pseudo_labels.py \\
+        --checkpoint $base/epoch_300.pth \\
+        --out docs/benchmarks/freenet_pseudo_labels_cpu-small.json
 """
 import argparse
 import json
@@ -35,9 +39,11 @@ import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner, set_random_seed  # noqa: E402
+from mmpose.datasets.datasets.utils import parse_pose_metainfo  # noqa: E402
 
 from animal_da.apis.overrides import set_width  # noqa: E402
-from animal_da.datasets.keypoint_sets import joint_subsets  # noqa: E402
+from animal_da.datasets.keypoint_sets import (  # noqa: E402
+    joint_subsets, metainfo_file)
 from animal_da.datasets.keypoint_states import NOT_ANNOTATED  # noqa: E402
 from animal_da.pseudo_labels.geometry import (decode_argmax,  # noqa: E402
                                               refine_quarter)
@@ -50,7 +56,8 @@ def build(config: str, data: str, checkpoint: Optional[str], width: float,
           batch_size: int):
     """The FreeNet model (teacher = ``checkpoint``) and a loader of every
     instance of the three sources, labelled, through FreeNet's training
-    views with half-body off and the crop-space keypoints packed."""
+    views with half-body off, the crop-space keypoints and the annotated
+    areas packed."""
     from mmpose.registry import MODELS
     cfg = Config.fromfile(osp.join(REPO, config))
     set_width(cfg, width)
@@ -65,12 +72,16 @@ def build(config: str, data: str, checkpoint: Optional[str], width: float,
     for t in dl.dataset.pipeline:
         if t['type'] == 'RandomHalfBody':
             t['prob'] = 0.0
-        if t['type'] == 'SharedMultiBranch':  # crop-space keypoints
+        if t['type'] == 'SharedMultiBranch':
             for branch in t['branch_field']:
-                t[branch][-1]['pack_transformed'] = True
+                pack = t[branch][-1]
+                pack['pack_transformed'] = True  # crop-space keypoints
+                pack['meta_keys'] = tuple(pack['meta_keys']) + ('area',)
     model = MODELS.build(cfg.model)
     model.init_weights()
-    return model.eval(), Runner.build_dataloader(dl)
+    # as in the recipe: both networks in train mode (BN on the batch's
+    # statistics); nothing here steps an optimiser
+    return model.train(), Runner.build_dataloader(dl)
 
 
 def locations(heatmaps: torch.Tensor, scale: float) -> Dict[str, np.ndarray]:
@@ -87,28 +98,47 @@ def locations(heatmaps: torch.Tensor, scale: float) -> Dict[str, np.ndarray]:
     return out
 
 
-def _spread(errors: List[float]) -> dict:
-    """Median, mean and share under 2 px of errors in input pixels."""
+def _spread(errors: List[float], oks: List[float]) -> dict:
+    """Median and mean error (input pixels), the share under 2 px and the
+    mean OKS term."""
     if not errors:
-        return dict(median=None, mean=None, under_2px_pct=None)
+        return dict(median=None, mean=None, under_2px_pct=None,
+                    mean_oks=None)
     e = np.asarray(errors)
     return dict(median=round(float(np.median(e)), 2),
                 mean=round(float(e.mean()), 2),
-                under_2px_pct=round(100 * float((e < 2).mean()), 1))
+                under_2px_pct=round(100 * float((e < 2).mean()), 1),
+                mean_oks=round(float(np.mean(oks)), 3))
 
 
-def measure(model, loader, batches: int, union: str) -> dict:
+def teacher_heatmaps(model, ori: torch.Tensor, samples: list
+                     ) -> torch.Tensor:
+    """The base network's heatmaps of the ori view, as the recipe's
+    ``forward_views`` makes them."""
+    return model.heatmaps(model.teacher, ori)
+
+
+def measure(model, loader, batches: int, union: str, sigmas: np.ndarray,
+            labeller=teacher_heatmaps) -> dict:
+    """Kept labels against the annotations, per joint subset.
+
+    A label is right within 0.05 x the crop side (4.8 px at 96 px input;
+    the training crop is the box, ``train_padding`` 1.0); its OKS term is
+    COCO's, ``exp(-d^2 / (2 area (2 sigma)^2))`` with ``d`` in image pixels
+    and the annotated area (as the evaluation's OKS).
+    """
     subsets = {k: v for k, v in joint_subsets(union).items()
                if k in ('shared', 'exclusive')}
     counts = {k: np.zeros(4, np.int64) for k in subsets}  # kept right out wr.
     errors: Dict[str, Dict[str, List[float]]] = {k: {} for k in subsets}
+    oks: Dict[str, Dict[str, List[float]]] = {k: {} for k in subsets}
     with torch.no_grad():
         for b, data in enumerate(loader):
             if b == batches:
                 break
             data = model.data_preprocessor(data, True)
             ori, samples = data['inputs']['ori'], data['data_samples']['ori']
-            heat = model.heatmaps(model.teacher, ori)
+            heat = labeller(model, ori, samples)
             size = ori.shape[-1]
             loc, conf = model.locate(heat)  # the recipe's own locations
             keep = model.part_filter(conf, model.keep_ratios()).cpu().numpy()
@@ -120,6 +150,8 @@ def measure(model, loader, batches: int, union: str) -> dict:
                     NOT_ANNOTATED
                 inside = ann & np.all((gt >= 0) & (gt < size), axis=-1)
                 close = np.linalg.norm(xy[i] - gt, axis=-1) < 0.05 * size
+                px = float(np.max(s.metainfo['input_scale'])) / size
+                area = float(np.asarray(s.metainfo['area']).reshape(-1)[0])
                 for name, j in subsets.items():
                     kept = (keep[i, j] > 0) & ann[j]
                     counts[name] += [kept.sum(),
@@ -127,10 +159,12 @@ def measure(model, loader, batches: int, union: str) -> dict:
                                      (kept & ~inside[j]).sum(),
                                      (kept & inside[j] & ~close[j]).sum()]
                     sel = kept & inside[j]
+                    var = (2 * sigmas[j][sel]) ** 2
                     for way, v in ways.items():
-                        errors[name].setdefault(way, []).extend(
-                            np.linalg.norm(v[i][j][sel] - gt[j][sel],
-                                           axis=-1).tolist())
+                        d = np.linalg.norm(v[i][j][sel] - gt[j][sel], axis=-1)
+                        errors[name].setdefault(way, []).extend(d.tolist())
+                        oks[name].setdefault(way, []).extend(np.exp(
+                            -(d * px) ** 2 / (2 * area * var)).tolist())
     out = {}
     for name, (n, right, outside, wrong) in counts.items():
         n = max(int(n), 1)
@@ -139,7 +173,8 @@ def measure(model, loader, batches: int, union: str) -> dict:
             right_pct=round(100 * right / n, 1),
             outside_crop_pct=round(100 * outside / n, 1),
             wrong_pct=round(100 * wrong / n, 1),
-            error_px={way: _spread(e) for way, e in errors[name].items()})
+            error_px={way: _spread(e, oks[name][way])
+                      for way, e in errors[name].items()})
     return out
 
 
@@ -174,13 +209,17 @@ def main(argv: Optional[List[str]] = None) -> dict:
             type='GroupQuantileFilter', groups=model.groups,
             floor=args.floor))
     union = model.semi_train_cfg['keypoint_set']
+    sigmas = np.asarray(parse_pose_metainfo(dict(from_file=metainfo_file(
+        union)))['sigmas'], np.float64)
     result = dict(bench='freenet_pseudo_labels', machine=machine(),
                   checkpoint=args.checkpoint, config=args.config,
-                  seed=args.seed, floor=args.floor,
+                  data=args.data, width=args.width, seed=args.seed,
+                  floor=args.floor, batches=args.batches,
+                  batch_size=args.batch_size,
                   instances=min(args.batches * args.batch_size,
                                 len(loader.dataset)),
                   keep_ratios=model.keep_ratios(),
-                  subsets=measure(model, loader, args.batches, union))
+                  subsets=measure(model, loader, args.batches, union, sigmas))
     out = args.out or osp.join(REPO, 'docs', 'benchmarks',
                                'freenet_pseudo_labels.json')
     dump_json_atomic(result, out, indent=2)

@@ -48,7 +48,7 @@ import os
 import os.path as osp
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 from mmengine.config import Config, DictAction
@@ -453,6 +453,46 @@ def shares_on_test(summaries: List[dict], extra: List[dict],
                            oracle=base['oracle']), seeds)
 
 
+def compared_on_val(rows: dict, tag: str, quality: Callable[[dict], dict],
+                    *, preset: dict, data: str, seeds: List[int], work: str,
+                    record: str, settings: dict, fresh: bool,
+                    summaries: List[dict], logger) -> dict:
+    """Stage-2 ``rows`` (``UDA_ROUNDS``, ``UDA_KEEP``) run for every seed
+    beside the full recipe, evaluated on ``target_val`` (the choice is read
+    there) and ``target_test``; each seed's record is
+    ``uda_<tag>_seed<N>``.
+
+    Returns:
+        dict: ``target_val`` and ``target_test`` rows, ``pseudo_labels``
+        (``quality(summary)``'s precision, recall and kept share, mean over
+        the seeds) and, with the seeds' source-only and oracle rows in
+        ``summaries``, ``gap_recovered`` on ``target_test``.
+    """
+    names = list(rows) + [f'val_{r}' for r in ('uda_animal', *rows)]
+    sums = []
+    for seed in seeds:
+        wf = domain_shift_workflow(preset, data, seed, names)
+        sums.append(run_seed_cached(
+            wf, osp.join(work, f'seed{seed}'),
+            record.format(f'uda_{tag}_seed{seed}'),
+            dict(settings, **{tag: rows}), evaluated_methods(wf),
+            fresh=fresh, logger=logger,
+            extra=lambda s: dict(pseudo_labels=quality(s))))
+    all_rows = collect_rows(sums, seeds)
+    out = dict(
+        target_val=[r for r in all_rows if r['method'].startswith('val_')],
+        target_test=[r for r in all_rows
+                     if not r['method'].startswith('val_')],
+        pseudo_labels={r: {k: round(float(np.mean([
+            s['pseudo_labels'][r][k] for s in sums])), 1)
+            for k in ('precision', 'recall', 'kept')}
+            for r in sums[0]['pseudo_labels']})
+    shares = shares_on_test(summaries, sums, seeds)
+    if shares:
+        out['gap_recovered'] = shares
+    return out
+
+
 def main(argv: Optional[List[str]] = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--preset', choices=sorted(PRESETS),
@@ -555,65 +595,31 @@ def main(argv: Optional[List[str]] = None) -> dict:
             fresh=args.fresh, logger=logger)
         switches = dict(seed=seeds[0], switches=UDA_SWITCHES,
                         rows=collect_rows([summary], seeds[:1]))
+
+    def on_val(rows: dict, tag: str, quality: Callable[[dict], dict]
+               ) -> dict:
+        # every seed; the choice is read on target_val
+        return compared_on_val(
+            rows, tag, quality, preset=preset, data=args.data, seeds=seeds,
+            work=work, record=record, settings=settings, fresh=args.fresh,
+            summaries=summaries, logger=logger)
+
     rounds = None
-    if args.uda_rounds:  # every seed; the choice is read on target_val
-        names = list(UDA_ROUNDS) + [
-            f'val_{r}' for r in ('uda_animal', *UDA_ROUNDS)]
-        r_sums = []
-        for seed in seeds:
-            wf = domain_shift_workflow(preset, args.data, seed, names)
-            r_sums.append(run_seed_cached(
-                wf, osp.join(work, f'seed{seed}'),
-                record.format(f'uda_rounds_seed{seed}'),
-                dict(settings, rounds=UDA_ROUNDS), evaluated_methods(wf),
-                fresh=args.fresh, logger=logger,
-                extra=lambda s: dict(pseudo_labels={
-                    r: _uda_pseudo_label_quality(s, pl, t) for r, pl, t in (
-                        ('round1', 'pseudo_labels', 'uda_animal'),
-                        ('round2', 'pseudo_labels_round2', 'uda_round2'))})))
-        r_rows = collect_rows(r_sums, seeds)
-        pl_quality = {r: {k: round(float(np.mean([
-            s['pseudo_labels'][r][k] for s in r_sums])), 1)
-            for k in ('precision', 'recall', 'kept')}
-            for r in ('round1', 'round2')}
+    if args.uda_rounds:
         rounds = dict(epochs={r: k * preset['uda']['stage2_epochs'] for r, k
                               in dict(uda_animal=1, **UDA_ROUNDS).items()},
-                      target_val=[r for r in r_rows
-                                  if r['method'].startswith('val_')],
-                      target_test=[r for r in r_rows
-                                   if not r['method'].startswith('val_')],
-                      pseudo_labels=pl_quality)
-        shares = shares_on_test(summaries, r_sums, seeds)
-        if shares:
-            rounds['gap_recovered'] = shares
+                      **on_val(UDA_ROUNDS, 'rounds', lambda s: {
+                          r: _uda_pseudo_label_quality(s, pl, t)
+                          for r, pl, t in (
+                              ('round1', 'pseudo_labels', 'uda_animal'),
+                              ('round2', 'pseudo_labels_round2',
+                               'uda_round2'))}))
     keep = None
-    if args.uda_keep:  # every seed; the choice is read on target_val
-        names = list(UDA_KEEP) + [
-            f'val_{r}' for r in ('uda_animal', *UDA_KEEP)]
-        k_sums = []
-        for seed in seeds:
-            wf = domain_shift_workflow(preset, args.data, seed, names)
-            k_sums.append(run_seed_cached(
-                wf, osp.join(work, f'seed{seed}'),
-                record.format(f'uda_keep_seed{seed}'),
-                dict(settings, keep=UDA_KEEP), evaluated_methods(wf),
-                fresh=args.fresh, logger=logger,
-                extra=lambda s: dict(pseudo_labels={
-                    r: _uda_pseudo_label_quality(s, train=r)
-                    for r in ('uda_animal', *UDA_KEEP)})))
-        k_rows = collect_rows(k_sums, seeds)
-        keep = dict(percentile=UDA_KEEP,
-                    target_val=[r for r in k_rows
-                                if r['method'].startswith('val_')],
-                    target_test=[r for r in k_rows
-                                 if not r['method'].startswith('val_')],
-                    pseudo_labels={r: {k: round(float(np.mean([
-                        s['pseudo_labels'][r][k] for s in k_sums])), 1)
-                        for k in ('precision', 'recall', 'kept')}
-                        for r in ('uda_animal', *UDA_KEEP)})
-        shares = shares_on_test(summaries, k_sums, seeds)
-        if shares:
-            keep['gap_recovered'] = shares
+    if args.uda_keep:
+        keep = dict(percentile=UDA_KEEP, **on_val(
+            UDA_KEEP, 'keep', lambda s: {
+                r: _uda_pseudo_label_quality(s, train=r)
+                for r in ('uda_animal', *UDA_KEEP)}))
     true_rows = None
     if args.uda_true_labels:  # every seed: stage 2 on right labels
         names = [UDA_TRUE, f'val_{UDA_TRUE}']

@@ -597,10 +597,8 @@ def test_freenet_pseudo_label_check_counts_and_locates(tiny_union_data,
     import torch
 
     import freenet_pseudo_labels as fpl
-    from animal_da.datasets.keypoint_sets import metainfo_file
     from animal_da.pseudo_labels.geometry import render_gaussian
     from mmengine.runner import set_random_seed
-    from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
     def annotations(model, ori, samples):  # a teacher that is always right
         kpts = torch.stack([torch.as_tensor(
@@ -612,10 +610,7 @@ def test_freenet_pseudo_label_check_counts_and_locates(tiny_union_data,
 
     set_random_seed(0)
     model, loader = fpl.build(fpl.CONFIG, tiny_union_data, None, 0.5, 8)
-    sigmas = np.asarray(parse_pose_metainfo(dict(from_file=metainfo_file(
-        'animal_union24')))['sigmas'])
-    r = fpl.measure(model, loader, 2, 'animal_union24', sigmas,
-                    labeller=annotations)
+    r = fpl.measure(model, loader, 2, labeller=annotations)
     for name in ('shared', 'exclusive'):
         s = r[name]
         assert s['kept'] > 0 and s['wrong_pct'] == 0

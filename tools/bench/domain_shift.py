@@ -331,10 +331,7 @@ def _sized(stages: dict, preset: dict) -> dict:
                    stage1_train=preset['uda'].get('stage1'),
                    uda_animal=preset['uda'].get('stage2'),
                    fidip=preset['fidip'].get('config'))
-    for row in (*UDA_ABLATION, *UDA_SWITCHES):
-        epochs[row], configs[row] = epochs['uda_animal'], \
-            configs['uda_animal']
-    for row in (UDA_TRUE, *UDA_KEEP):
+    for row in (*UDA_ABLATION, *UDA_SWITCHES, UDA_TRUE, *UDA_KEEP):
         epochs[row], configs[row] = epochs['uda_animal'], \
             configs['uda_animal']
     for row, k in UDA_ROUNDS.items():

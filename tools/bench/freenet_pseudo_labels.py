@@ -118,8 +118,8 @@ def teacher_heatmaps(model, ori: torch.Tensor, samples: list
     return model.heatmaps(model.teacher, ori)
 
 
-def measure(model, loader, batches: int, union: str, sigmas: np.ndarray,
-            labeller=teacher_heatmaps) -> dict:
+def measure(model, loader, batches: int, labeller=teacher_heatmaps
+            ) -> dict:
     """Kept labels against the annotations, per joint subset.
 
     A label is right within 0.05 x the crop side (4.8 px at 96 px input;
@@ -127,6 +127,9 @@ def measure(model, loader, batches: int, union: str, sigmas: np.ndarray,
     COCO's, ``exp(-d^2 / (2 area (2 sigma)^2))`` with ``d`` in image pixels
     and the annotated area (as the evaluation's OKS).
     """
+    union = model.semi_train_cfg['keypoint_set']
+    sigmas = np.asarray(parse_pose_metainfo(dict(from_file=metainfo_file(
+        union)))['sigmas'], np.float64)
     subsets = {k: v for k, v in joint_subsets(union).items()
                if k in ('shared', 'exclusive')}
     counts = {k: np.zeros(4, np.int64) for k in subsets}  # kept right out wr.
@@ -208,9 +211,6 @@ def main(argv: Optional[List[str]] = None) -> dict:
         model.part_filter = build_filter(dict(
             type='GroupQuantileFilter', groups=model.groups,
             floor=args.floor))
-    union = model.semi_train_cfg['keypoint_set']
-    sigmas = np.asarray(parse_pose_metainfo(dict(from_file=metainfo_file(
-        union)))['sigmas'], np.float64)
     result = dict(bench='freenet_pseudo_labels', machine=machine(),
                   checkpoint=args.checkpoint, config=args.config,
                   data=args.data, width=args.width, seed=args.seed,
@@ -219,7 +219,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
                   instances=min(args.batches * args.batch_size,
                                 len(loader.dataset)),
                   keep_ratios=model.keep_ratios(),
-                  subsets=measure(model, loader, args.batches, union, sigmas))
+                  subsets=measure(model, loader, args.batches))
     out = args.out or osp.join(REPO, 'docs', 'benchmarks',
                                'freenet_pseudo_labels.json')
     dump_json_atomic(result, out, indent=2)

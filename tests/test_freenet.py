@@ -132,6 +132,52 @@ def test_pseudo_labels_at_the_argmax_or_a_quarter_pixel_from_it():
         _tiny_freenet(pl_locate='nearest')
 
 
+def test_pseudo_labels_from_the_teacher_in_eval_mode_with_flip_test():
+    """pl_teacher='eval_flip': the teacher's heatmaps are mmpose's own
+    flip-test heatmaps (HeatmapHead.predict), the teacher stays in train
+    mode and its BN statistics do not move; 'train' takes the training
+    forward's heatmaps as they are."""
+    from mmpose.structures import PoseDataSample
+
+    from animal_da.models.estimators.freenet import Batch, Views
+    torch.manual_seed(0)
+    est = _tiny_freenet(pl_teacher='eval_flip')
+    flip = list(range(24))
+    flip[3], flip[4] = 4, 3  # a left/right pair the flip must swap back
+    x = torch.randn(4, 3, 96, 96)
+    est.teacher.train()
+    est.teacher(x, None, mode='tensor')  # running statistics of its own
+    stats = {k: v.clone() for k, v in est.teacher.state_dict().items()
+             if 'running' in k}
+    train_heat = torch.randn(4, 24, 24, 24)
+    views = Views(train_heat, train_heat, train_heat)
+    batch = Batch(x, x, torch.tensor([True, False, False, True]),
+                  torch.zeros(4, 24, 24, 24), torch.ones(4, 24), flip)
+    got = est.pl_heatmaps(views, batch)
+    assert est.teacher.training
+    for k, v in est.teacher.state_dict().items():
+        if k in stats:
+            assert torch.equal(v, stats[k]), k
+    est.teacher.eval()
+    unl = x[1:3]
+    samples = [PoseDataSample(metainfo=dict(flip_indices=flip))
+               for _ in range(2)]
+    with torch.no_grad():
+        feats = [est.teacher.extract_feat(unl),
+                 est.teacher.extract_feat(unl.flip(-1))]
+        pred = est.teacher.head.predict(feats, samples, test_cfg=dict(
+            flip_test=True, shift_heatmap=True, output_heatmaps=True))
+    want = torch.stack([p.heatmaps for p in pred[1]])
+    assert got.shape == want.shape
+    assert torch.allclose(got, want, atol=1e-5)
+    assert not torch.allclose(got, est.eval_heatmaps(est.teacher, unl),
+                              atol=1e-3)  # the flip changes something
+    est = _tiny_freenet()  # the paper's: the training forward itself
+    assert torch.equal(est.pl_heatmaps(views, batch), train_heat[1:3])
+    with pytest.raises(ValueError, match='pl_teacher'):
+        _tiny_freenet(pl_teacher='ema')
+
+
 def test_feedback_reward_is_old_minus_new():
     torch.manual_seed(0)
     for sign, expect in (('old_minus_new', 1.), ('new_minus_old', -1.)):

@@ -3,7 +3,9 @@ sources whose labels are known: the base network (teacher) labels training
 views of the three sources as FreeNet's stage sees them (the demo config's
 pipeline: tight crops, flips, scale and rotation; half-body off, as for
 the unlabelled instances, which have no keypoints to choose a half by; the
-teacher in train mode, as the recipe runs it), its per-part quantile masks
+teacher in train mode, as the recipe runs it; ``--labeller eval`` or
+``eval_flip``: in eval mode, without or with mmpose's flip test, as the
+``pl_teacher`` switch does), its per-part quantile masks
 keep some (the final keep ratios), and each kept label whose joint the
 instance's source annotates is compared with that annotation in the crop.
 (Labels that fill joints a source does not annotate have nothing to be
@@ -118,6 +120,24 @@ def teacher_heatmaps(model, ori: torch.Tensor, samples: list
     return model.heatmaps(model.teacher, ori)
 
 
+def eval_heatmaps(model, ori: torch.Tensor, samples: list) -> torch.Tensor:
+    """The base network in eval mode (``pl_teacher='eval'``)."""
+    return model.eval_heatmaps(model.teacher, ori)
+
+
+def eval_flip_heatmaps(model, ori: torch.Tensor, samples: list
+                       ) -> torch.Tensor:
+    """The base network in eval mode with mmpose's flip test
+    (``pl_teacher='eval_flip'``)."""
+    return model.eval_heatmaps(model.teacher, ori,
+                               samples[0].metainfo['flip_indices'])
+
+
+#: --labeller -> the teacher heatmaps labels come from (``pl_teacher``)
+LABELLERS = dict(train=teacher_heatmaps, eval=eval_heatmaps,
+                 eval_flip=eval_flip_heatmaps)
+
+
 def measure(model, loader, batches: int, labeller=teacher_heatmaps
             ) -> dict:
     """Kept labels against the annotations, per joint subset.
@@ -193,6 +213,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--floor', type=float,
                         help='the masks\' confidence floor instead of the '
                         'recipe\'s (0.2)')
+    parser.add_argument('--labeller', choices=sorted(LABELLERS),
+                        default='train', help='the teacher heatmaps labels '
+                        'come from, as pl_teacher (default: train, the '
+                        'recipe\'s)')
     parser.add_argument('--seed', type=int, default=0,
                         help='the order and the random views')
     parser.add_argument('--out', help='JSON output (default: docs/benchmarks/'
@@ -214,12 +238,14 @@ def main(argv: Optional[List[str]] = None) -> dict:
     result = dict(bench='freenet_pseudo_labels', machine=machine(),
                   checkpoint=args.checkpoint, config=args.config,
                   data=args.data, width=args.width, seed=args.seed,
-                  floor=args.floor, batches=args.batches,
+                  floor=args.floor, labeller=args.labeller,
+                  batches=args.batches,
                   batch_size=args.batch_size,
                   instances=min(args.batches * args.batch_size,
                                 len(loader.dataset)),
                   keep_ratios=model.keep_ratios(),
-                  subsets=measure(model, loader, args.batches))
+                  subsets=measure(model, loader, args.batches,
+                                  LABELLERS[args.labeller]))
     out = args.out or osp.join(REPO, 'docs', 'benchmarks',
                                'freenet_pseudo_labels.json')
     dump_json_atomic(result, out, indent=2)

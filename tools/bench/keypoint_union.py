@@ -142,6 +142,11 @@ TRIALS: Dict[str, tuple] = {
     # half on top (twice the compute per iteration; half the iterations
     # per epoch, so the epochs of labelled_1to1_quarter)
     'labelled_1to1_quarter_b64': (1.0, dict(QUARTER, batch_size=64)),
+    # pseudo labels from the base network in eval mode with mmpose's flip
+    # test (as it predicts at evaluation), not from its train-mode forward
+    # (freenet_pseudo_labels.py --labeller measures both)
+    'labelled_1to1_quarter_eval_flip': (0.5, dict(QUARTER, **{
+        'model.semi_train_cfg.pl_teacher': 'eval_flip'})),
 }
 #: trial options that are settings of the workflow stage, not config keys
 STAGE_KEYS = ('batch_size', )

@@ -57,6 +57,13 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
           the codec's; FreeNet 2 at 64x64];
         - ``pl_render``: [``'untruncated'``: FreeNet's full-map Gaussian at
           the integer argmax]; ``'hrnet'`` gives the codec-style window;
+        - ``pl_teacher``: which teacher heatmaps the pseudo labels (and the
+          band's teacher confidences) come from [``'train'``: the ori-view
+          forward with gradients that the teacher's own loss uses, in train
+          mode]; ``'eval'``: an extra no-grad forward of the unlabelled ori
+          views in eval mode (BN's running statistics); ``'eval_flip'``:
+          that and its horizontal flip averaged, as mmpose's flip test
+          predicts (two extra no-grad forwards of the unlabelled half);
         - ``pl_locate``: where pseudo labels (and the feedback term's
           hard Gaussians) sit [``'argmax'``: the integer argmax];
           ``'quarter'`` moves it a quarter pixel towards the higher
@@ -90,6 +97,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         band_filter=dict(type='ConfidenceBandFilter', hi_q=0.2, lo_q=0.8),
         sigma=None,
         pl_render='untruncated',
+        pl_teacher='train',
         pl_locate='argmax',
         feedback_weight=2.0,
         feedback_sign='old_minus_new',
@@ -137,6 +145,9 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         if cfg['pl_render'] not in ('untruncated', 'hrnet'):
             raise ValueError(f"pl_render must be 'untruncated' or 'hrnet', "
                              f"got {cfg['pl_render']!r}")
+        if cfg['pl_teacher'] not in ('train', 'eval', 'eval_flip'):
+            raise ValueError(f"pl_teacher must be 'train', 'eval' or "
+                             f"'eval_flip', got {cfg['pl_teacher']!r}")
         if cfg['pl_locate'] not in ('argmax', 'quarter'):
             raise ValueError(f"pl_locate must be 'argmax' or 'quarter', "
                              f"got {cfg['pl_locate']!r}")
@@ -169,6 +180,25 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         with self.timed(self.forward_part(net)), self.no_grad_autocast(
                 inputs):
             return net(inputs, None, mode='tensor').float()
+
+    @torch.no_grad()
+    def eval_heatmaps(self, net: torch.nn.Module, inputs: Tensor,
+                      flip_indices: Optional[List[int]] = None) -> Tensor:
+        """``net``'s heatmaps in eval mode (BN's running statistics),
+        averaged with those of the flipped input when ``flip_indices`` is
+        given (mmpose's flip test: channels swapped, shifted one pixel)."""
+        from mmpose.models.utils.tta import flip_heatmaps
+        was = net.training
+        net.eval()
+        try:
+            heat = self.heatmaps(net, inputs)
+            if flip_indices is not None:
+                heat = 0.5 * (heat + flip_heatmaps(
+                    self.heatmaps(net, inputs.flip(-1)),
+                    flip_indices=flip_indices, shift_heatmap=True))
+        finally:
+            net.train(was)
+        return heat
 
     def lw(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
         """FreeNet's ``AvgImgMSELoss``: ``kappa_j 1[mask > 0]`` weights."""
@@ -207,7 +237,9 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         labelled = self.stack_meta(samples['ori'], 'is_labelled',
                                    ori.device).bool()
         target, vis = self.targets(samples['ori'], ori.device)
-        return Batch(ori, aug, labelled, target, vis)
+        flip = samples['ori'][0].metainfo.get('flip_indices') \
+            if samples['ori'] else None
+        return Batch(ori, aug, labelled, target, vis, flip)
 
     @torch.no_grad()
     def student_bn_pass(self, batch: 'Batch') -> None:
@@ -222,6 +254,21 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         return Views(t_aug=self.heatmaps(self.teacher, batch.aug),
                      s_aug=self.heatmaps(self.student, batch.aug),
                      t_ori=self.heatmaps(self.teacher, batch.ori))
+
+    def pl_heatmaps(self, views: 'Views', batch: 'Batch') -> Tensor:
+        """The teacher's heatmaps of the unlabelled ori views that pseudo
+        labels come from (``pl_teacher``)."""
+        unl = ~batch.labelled
+        mode = self.semi_train_cfg['pl_teacher']
+        if mode == 'train' or not unl.any():
+            return views.t_ori[unl]
+        if mode == 'eval_flip' and batch.flip_indices is None:
+            raise KeyError("pl_teacher='eval_flip' needs 'flip_indices' in "
+                           'the samples\' metainfo (PackPoseInputs '
+                           'meta_keys)')
+        return self.eval_heatmaps(
+            self.teacher, batch.ori[unl],
+            batch.flip_indices if mode == 'eval_flip' else None)
 
     @torch.no_grad()
     def pseudo_labels(self, t_ori_unl: Tensor) -> tuple:
@@ -290,7 +337,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         (for logging and checks; training runs :meth:`train_step`)."""
         batch = self.split(inputs, samples)
         views = self.forward_views(batch)
-        pl = self.pseudo_labels(views.t_ori[~batch.labelled])
+        pl = self.pseudo_labels(self.pl_heatmaps(views, batch))
         terms = self.student_loss(views, batch, pl)
         terms.update(self.teacher_loss(views, batch, None))
         return terms
@@ -311,8 +358,9 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
                 opt_t.optim_context(self.teacher):
             self.student_bn_pass(batch)
             views = self.forward_views(batch)
+            t_pl = self.pl_heatmaps(views, batch)
             with self.timed('losses_filters_rendering'):
-                pl = self.pseudo_labels(views.t_ori[unl])
+                pl = self.pseudo_labels(t_pl)
                 s_terms = self.student_loss(views, batch, pl)
         opt_s.update_params(sum(s_terms.values()))
         fb = None
@@ -341,6 +389,7 @@ class Batch(NamedTuple):
     labelled: Tensor
     target: Tensor
     vis: Tensor
+    flip_indices: Optional[List[int]] = None
 
 
 class Views(NamedTuple):

@@ -178,6 +178,18 @@ def test_pseudo_labels_from_the_teacher_in_eval_mode_with_flip_test():
         _tiny_freenet(pl_teacher='ema')
 
 
+def test_pseudo_weight_scales_the_students_pseudo_label_term_only():
+    """pseudo_weight (1 by default, FreeNet's) weights loss_pseudo and
+    nothing else; the feedback weight stays phi's."""
+    terms = dict(loss_sup=torch.tensor(2.), loss_pseudo=torch.tensor(3.),
+                 loss_feedback=torch.tensor(5.))
+    assert {k: float(v) for k, v in _tiny_freenet().weighted(
+        terms).items()} == dict(loss_sup=2., loss_pseudo=3.,
+                                loss_feedback=10.)
+    off = _tiny_freenet(pseudo_weight=0.0).weighted(terms)
+    assert float(off['loss_pseudo']) == 0. and float(off['loss_sup']) == 2.
+
+
 def test_feedback_reward_is_old_minus_new():
     torch.manual_seed(0)
     for sign, expect in (('old_minus_new', 1.), ('new_minus_old', -1.)):

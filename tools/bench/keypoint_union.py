@@ -90,6 +90,9 @@ PRESETS: Dict[str, dict] = {
                          'test_dataloader.num_workers': 4}),
 }
 HOOK = 'custom_hooks[ScheduledValuesHook].values'
+#: FreeNet's weak augmentation of the aug view
+AUG = ('train_dataloader.dataset.pipeline[SharedMultiBranch].aug'
+       '[RandWeakAugment]')
 #: the val choice's options (``labelled_1to1_quarter``), which its variants
 #: extend
 QUARTER = {'train_dataloader.sampler.ratio': (1, 1),
@@ -147,6 +150,23 @@ TRIALS: Dict[str, tuple] = {
     # (freenet_pseudo_labels.py --labeller measures both)
     'labelled_1to1_quarter_eval_flip': (0.5, dict(QUARTER, **{
         'model.semi_train_cfg.pl_teacher': 'eval_flip'})),
+    # a diagnostic, not a FreeNet setting: the val choice with the student's
+    # pseudo-label term weighted 0 (what the pseudo labels add to the
+    # student's own labelled term, same optimiser and batches)
+    'labelled_1to1_quarter_no_pseudo': (0.5, dict(QUARTER, **{
+        'model.semi_train_cfg.pseudo_weight': 0.0})),
+    # every joint weighted 1 (the naive merge's loss) instead of FreeNet's
+    # kps_weights (knees 1.2, paws 1.5, the rest 1: the exclusive joints
+    # weigh less against the limbs than in the naive merge)
+    'labelled_1to1_quarter_uniform_kps': (0.5, dict(QUARTER, **{
+        'model.semi_train_cfg.kps_weights': [1.0] * 24})),
+    # RandWeakAugment's Solarize at threshold 128 instead of FreeNet's
+    # effective invert (about 9 % of aug views inverted whole at n 2, m 10)
+    'labelled_1to1_quarter_no_invert': (0.5, dict(QUARTER, **{
+        f'{AUG}.solarize_inverts': False})),
+    # no weak augmentation (n 0: the aug view is the ori view), so the
+    # student learns on the views the teacher labels
+    'labelled_1to1_quarter_aug_n0': (0.5, dict(QUARTER, **{f'{AUG}.n': 0})),
 }
 #: trial options that are settings of the workflow stage, not config keys
 STAGE_KEYS = ('batch_size', )

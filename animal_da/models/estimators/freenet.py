@@ -48,6 +48,8 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         - ``loss``: [``JointsMSELoss(weight_mode='outside', scale=1,
           joint_reduction='sum')``: FreeNet's ``AvgImgMSELoss``, the sum
           over joints of ``kappa_j 1[v > 0] mean_pix((P - T)^2)``];
+        - ``pseudo_weight``: the student's pseudo-label term's weight [1.0;
+          0 leaves the student its labelled term alone, a diagnostic];
         - ``part_filter``: [``GroupQuantileFilter`` over the part groups,
           floor 0.2]; the keep ratios ``keep_ratio_<group>`` come from
           ``ScheduledValuesHook`` (``CosineRampDown(length=9000, min=r_g)``,
@@ -92,6 +94,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         kps_weights=None,
         loss=dict(type='JointsMSELoss', weight_mode='outside', scale=1.0,
                   joint_reduction='sum'),
+        pseudo_weight=1.0,
         part_filter=None,  # None: GroupQuantileFilter over the part groups
         keep_ratios=dict(face=0.5, front=0.6, back=0.65, exclusive=0.65),
         band_filter=dict(type='ConfidenceBandFilter', hi_q=0.2, lo_q=0.8),
@@ -105,7 +108,8 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         student_init='own',
         no_grad_autocast=None,
     )
-    LOSS_WEIGHTS = dict(loss_feedback='feedback_weight')
+    LOSS_WEIGHTS = dict(loss_feedback='feedback_weight',
+                        loss_pseudo='pseudo_weight')
 
     def __init__(self, *args, semi_test_cfg: Optional[dict] = None,
                  **kwargs):
@@ -361,7 +365,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
             t_pl = self.pl_heatmaps(views, batch)
             with self.timed('losses_filters_rendering'):
                 pl = self.pseudo_labels(t_pl)
-                s_terms = self.student_loss(views, batch, pl)
+                s_terms = self.weighted(self.student_loss(views, batch, pl))
         opt_s.update_params(sum(s_terms.values()))
         fb = None
         if self.weight('feedback_weight') != 0 and unl.any() and \

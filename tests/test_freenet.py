@@ -165,8 +165,9 @@ def test_pseudo_labels_from_the_teacher_in_eval_mode_with_flip_test():
     with torch.no_grad():
         feats = [est.teacher.extract_feat(unl),
                  est.teacher.extract_feat(unl.flip(-1))]
+        assert est.teacher.test_cfg['flip_test']  # the model's own setting
         pred = est.teacher.head.predict(feats, samples, test_cfg=dict(
-            flip_test=True, shift_heatmap=True, output_heatmaps=True))
+            est.teacher.test_cfg, output_heatmaps=True))
     want = torch.stack([p.heatmaps for p in pred[1]])
     assert got.shape == want.shape
     assert torch.allclose(got, want, atol=1e-5)
@@ -345,6 +346,44 @@ def _tiny_stage(extra=None):
         opts[f'{split}_dataloader.persistent_workers'] = False
     opts.update(extra or {})
     return opts
+
+
+def test_student_steps_on_the_weighted_pseudo_label_term(tiny_union_data):
+    """train_step: the student's optimiser gets loss_sup + pseudo_weight x
+    loss_pseudo (every kept label counted: floor off), and the log shows
+    the weighted term."""
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.runner import Runner
+
+    from animal_da.pseudo_labels import build_filter
+    cfg = Config.fromfile(FREENET)
+    dl = cfg.train_dataloader
+    dl.update(batch_size=8, num_workers=0, persistent_workers=False)
+    for d in dl.dataset.datasets:
+        d.data_root = osp.join(tiny_union_data, '')
+    torch.manual_seed(0)
+    np.random.seed(0)
+    data = next(iter(Runner.build_dataloader(dl, seed=0)))
+    assert not all(s.metainfo['is_labelled'] for s in data['data_samples'][
+        'ori'])
+    seen = {}
+    for w in (1.0, 0.0):
+        torch.manual_seed(0)
+        est = _tiny_freenet(pseudo_weight=w)
+        est.part_filter = build_filter(dict(
+            type='GroupQuantileFilter', groups=est.groups, floor=-1.0))
+        optim = build_optim_wrapper(est, cfg.optim_wrapper)
+        update = optim['student'].update_params
+        optim['student'].update_params = lambda loss, **kw: (
+            seen.__setitem__(w, float(loss)), update(loss, **kw))
+        log = est.train_step(data, optim)
+        assert seen[w] == pytest.approx(
+            float(log['loss_sup'] + log['loss_pseudo']), rel=1e-5)
+        if w == 0.0:
+            assert float(log['loss_pseudo']) == 0.
+        else:
+            assert float(log['loss_pseudo']) > 0.
+    assert seen[0.0] < seen[1.0]
 
 
 def test_freenet_demo_workflow_trains_and_evaluates(tiny_union_data,

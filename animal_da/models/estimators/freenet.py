@@ -190,8 +190,10 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
                       flip_indices: Optional[List[int]] = None) -> Tensor:
         """``net``'s heatmaps in eval mode (BN's running statistics),
         averaged with those of the flipped input when ``flip_indices`` is
-        given (mmpose's flip test: channels swapped, shifted one pixel)."""
+        given (mmpose's flip test, with ``net``'s own ``flip_mode`` and
+        ``shift_heatmap`` settings)."""
         from mmpose.models.utils.tta import flip_heatmaps
+        test_cfg = getattr(self.unwrap(net), 'test_cfg', None) or {}
         was = net.training
         net.eval()
         try:
@@ -199,7 +201,9 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
             if flip_indices is not None:
                 heat = 0.5 * (heat + flip_heatmaps(
                     self.heatmaps(net, inputs.flip(-1)),
-                    flip_indices=flip_indices, shift_heatmap=True))
+                    flip_mode=test_cfg.get('flip_mode', 'heatmap'),
+                    flip_indices=flip_indices,
+                    shift_heatmap=test_cfg.get('shift_heatmap', False)))
         finally:
             net.train(was)
         return heat
@@ -344,7 +348,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         pl = self.pseudo_labels(self.pl_heatmaps(views, batch))
         terms = self.student_loss(views, batch, pl)
         terms.update(self.teacher_loss(views, batch, None))
-        return terms
+        return self.weighted(terms)
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:

@@ -350,7 +350,8 @@ def test_keypoint_union_val_trials_evaluate_on_val_only():
     wf = Workflow(kv.trials_workflow(preset, 'data/x', 0, list(kv.TRIALS)),
                   'work_dirs/unused')
     evals = [st for st in wf.stages.values() if st['kind'] == 'evaluate']
-    assert len(evals) == 2 + 2 * len(kv.TRIALS)
+    assert len(evals) == 2 + 2 * len(kv.TRIALS) + len(
+        set(kv.TRIAL_CONTROLS.values()))
     for st in evals:
         assert st['cfg_options']['test_dataloader.dataset.ann_file'] == \
             'annotations/union_val.json'
@@ -428,6 +429,40 @@ def test_keypoint_union_val_trials_from_a_longer_trained_base():
             'freenet_labelled_1to1_from_x3_teacher'} <= evals
 
 
+def test_keypoint_union_val_trial_with_its_own_control():
+    """A trial in TRIAL_CONTROLS (the student's lr) is compared with a
+    control that shares its setting: the control stage from the same start
+    with the variant's options, as long as the trial's own control, at every
+    budget and base; other trials keep the plain control."""
+    import keypoint_union_val as kv
+    from animal_da.apis.workflow import Workflow
+    preset = kv.PRESETS['cpu-converged']
+    name = 'labelled_1to1_quarter_lr1e-4'
+    assert kv.TRIAL_CONTROLS[name] == 'lr1e-4'
+    for budget, start in ((1, 0), (3, 0), (1, 3)):
+        wf = kv.trials_workflow(preset, 'data/x', 0,
+                                [name, 'labelled_1to1_quarter'], budget,
+                                start)
+        Workflow(wf, 'work_dirs/unused')  # a valid workflow
+        st = wf.stages
+        ctrl = kv.control_of(name, budget, start)
+        plain = kv.control_of('labelled_1to1_quarter', budget, start)
+        assert ctrl != plain and plain in st
+        assert st[ctrl]['cfg_options']['optim_wrapper.optimizer.lr'] == 1e-4
+        assert 'optim_wrapper.optimizer.lr' not in (
+            st[plain].get('cfg_options') or {})
+        tid = kv.trial_id(name, budget, start)
+        assert st[ctrl]['init'] == st[plain]['init'] == \
+            st[f'freenet_{tid}']['init']
+        assert st[ctrl]['epochs'] == st[plain]['epochs']
+        assert st[f'freenet_{tid}']['cfg_options'][
+            'optim_wrapper.student.optimizer.lr'] == 1e-4
+        ev = st[f'val_eval_{ctrl}']
+        assert ev['model'] == f'@{ctrl}' and ev['method'] == ctrl
+        assert ev['cfg_options']['test_dataloader.dataset.ann_file'] == \
+            'annotations/union_val.json'
+
+
 def test_keypoint_union_val_keeps_earlier_trials(tmp_path):
     """A val run adds its trials to the JSON of an earlier run on the same
     data and seed (its own rows replace the earlier ones), and starts
@@ -462,6 +497,14 @@ def test_keypoint_union_val_keeps_earlier_trials(tmp_path):
                                             dict(n=600), 0)
     assert {'naive_merge_longer_x3', 'freenet_b_x3_student'} <= {
         r['method'] for r in rows3} and set(trials3) == {'a', 'b', 'b_x3'}
+    # a trial's own control variant is kept with it
+    with open(out, 'w') as f:
+        json.dump(dict(old, trials=dict(a={}, c=dict(control='ctrl_c')),
+                       rows=old['rows'] + [
+                           dict(method='ctrl_c', ap=1),
+                           dict(method='freenet_c_student')]), f)
+    rows_c, _ = kv.keep_earlier_trials(out, new, dict(b={}), dict(n=600), 0)
+    assert {'ctrl_c', 'freenet_c_student'} <= {r['method'] for r in rows_c}
     with open(out, 'w') as f:
         json.dump(old, f)
     # trials that started from another naive merge are not kept

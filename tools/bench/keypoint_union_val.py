@@ -30,9 +30,9 @@ from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import collect_rows, machine  # noqa: E402
-from keypoint_union import (PRESETS, TRIALS,  # noqa: E402
-                            ensure_union_data, trial_stage, union_table,
-                            union_workflow)
+from keypoint_union import (CONTROL_VARIANTS, PRESETS,  # noqa: E402
+                            TRIAL_CONTROLS, TRIALS, ensure_union_data,
+                            trial_stage, union_table, union_workflow)
 
 from animal_da.apis.workflow import run_workflow  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
@@ -46,6 +46,19 @@ def trial_id(name: str, budget: int = 1, from_control: int = 0) -> str:
     starts from the control trained K times longer."""
     return name + ('' if budget == 1 else f'_x{budget}') + (
         f'_from_x{from_control}' if from_control else '')
+
+
+def control_of(name: str, budget: int = 1, from_control: int = 0) -> str:
+    """The control row a trial is compared with: ``naive_merge_longer``
+    (with its ``_x<budget>`` / ``_x<K>_longer`` forms), or for a trial in
+    TRIAL_CONTROLS that control with the trial's variant, as long as the
+    trial and from the same start."""
+    if name in TRIAL_CONTROLS:
+        return trial_id(f'naive_merge_longer_{TRIAL_CONTROLS[name]}',
+                        budget, from_control)
+    if from_control:
+        return f'naive_merge_longer_x{from_control}_longer'
+    return 'naive_merge_longer' + ('' if budget == 1 else f'_x{budget}')
 
 
 def trials_workflow(preset: dict, data: str, seed: int,
@@ -79,6 +92,24 @@ def trials_workflow(preset: dict, data: str, seed: int,
         ctrl = f'{src}_longer'
         out[ctrl] = dict(st['naive_merge_longer'], init=init,
                          epochs=st['naive_merge_longer']['epochs'] * budget)
+        st[f'eval_{ctrl}'] = dict(st['eval_naive_merge_longer'],
+                                  model=f'@{ctrl}', method=ctrl)
+        controls.append(ctrl)
+    # a trial whose setting the control must share (TRIAL_CONTROLS) gets
+    # a control with it, from the same start, as long as the trial
+    base_ctrl = controls[-1] if from_control else (
+        f'naive_merge_longer_x{budget}' if budget != 1 else
+        'naive_merge_longer')
+    for name in trials:
+        if name not in TRIAL_CONTROLS:
+            continue
+        ctrl = control_of(name, budget, from_control)
+        if ctrl in out:
+            continue
+        stage = out[base_ctrl]
+        out[ctrl] = dict(stage, init=init, cfg_options=dict(
+            stage.get('cfg_options') or {},
+            **CONTROL_VARIANTS[TRIAL_CONTROLS[name]]))
         st[f'eval_{ctrl}'] = dict(st['eval_naive_merge_longer'],
                                   model=f'@{ctrl}', method=ctrl)
         controls.append(ctrl)
@@ -130,6 +161,8 @@ def keep_earlier_trials(out: str, rows: List[dict], trials: dict,
     names |= {f'naive_merge_longer_x{v["from_control"]}{end}'
               for v in kept.values() if v.get('from_control')
               for end in ('', '_longer')}
+    # a trial's own control variant goes with it
+    names |= {v['control'] for v in kept.values() if v.get('control')}
     names -= {r['method'] for r in rows}
     return (rows + [r for r in old['rows'] if r['method'] in names],
             dict(trials, **kept))
@@ -174,6 +207,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         epochs_scale=TRIALS[k][0],
         options={o: list(v) if isinstance(v, tuple) else v
                  for o, v in TRIALS[k][1].items()},
+        control=control_of(k, args.budget, args.from_control),
         **({} if args.budget == 1 and not args.from_control else dict(
             trial=k, budget=args.budget, from_control=args.from_control)))
         for k in args.trials}

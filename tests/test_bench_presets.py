@@ -463,6 +463,34 @@ def test_keypoint_union_val_trial_with_its_own_control():
             'annotations/union_val.json'
 
 
+def test_keypoint_union_benchmark_adds_the_trials_own_control():
+    """Run with a trial in TRIAL_CONTROLS, the benchmark evaluates that
+    trial's control (same start and length as the usual control, with the
+    variant's options) as part of the control row, and not otherwise."""
+    import keypoint_union as ku
+    from animal_da.apis.workflow import Workflow
+    preset = dict(ku.PRESETS['cpu-converged'],
+                  freenet_trial='labelled_1to1_quarter_lr1e-4')
+    rows = ['naive_merge', 'naive_merge_longer', 'freenet']
+    wf = Workflow(ku.union_workflow(preset, 'data/x', 0, rows),
+                  'work_dirs/unused')
+    ctrl = ku.variant_control(preset['freenet_trial'])
+    a, b = wf.stages['naive_merge_longer'], wf.stages[ctrl]
+    assert (a['init'], a['epochs']) == (b['init'], b['epochs'])
+    assert b['cfg_options']['optim_wrapper.optimizer.lr'] == 1e-4
+    assert ctrl in ku.evaluated_methods(wf)
+    assert wf.stages['freenet']['cfg_options'][
+        'optim_wrapper.student.optimizer.lr'] == 1e-4
+    plain = ku.union_workflow(ku.PRESETS['cpu-converged'], 'data/x', 0,
+                              rows)
+    assert ctrl not in plain.stages
+    assert ctrl not in ku.union_workflow(preset, 'data/x', 0,
+                                         ['freenet']).stages
+    by = {m: {'ap': dict(mean=m == 'freenet_student', std=0.)}
+          for m in ('freenet_student', ctrl)}
+    assert ku.gains(by)[ctrl]['ap']['gain'] == 1
+
+
 def test_keypoint_union_val_keeps_earlier_trials(tmp_path):
     """A val run adds its trials to the JSON of an earlier run on the same
     data and seed (its own rows replace the earlier ones), and starts

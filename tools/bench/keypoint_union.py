@@ -260,9 +260,27 @@ def union_workflow(preset: dict, data: str, seed: int,
                 selection_metric=cfg.get('selection_metric'))
     if preset['width'] != 1.0:
         keys['width'] = preset['width']
+    wanted = {r: list(ROWS[r]) for r in (rows or ROWS)}
+    ctrl = variant_control(preset['freenet_trial'])
+    if ctrl:
+        # the trial's own control (TRIAL_CONTROLS) beside the usual one
+        stages[ctrl] = dict(stages['naive_merge_longer'], cfg_options=dict(
+            stages['naive_merge_longer'].get('cfg_options') or {},
+            **CONTROL_VARIANTS[TRIAL_CONTROLS[preset['freenet_trial']]]))
+        stages[f'eval_{ctrl}'] = dict(stages['eval_naive_merge_longer'],
+                                      model=f'@{ctrl}', method=ctrl)
+        if 'naive_merge_longer' in wanted:
+            wanted['naive_merge_longer'].append(f'eval_{ctrl}')
     if rows is not None:
-        stages = subset_stages(stages, [s for r in rows for s in ROWS[r]])
+        stages = subset_stages(stages, [s for r in rows for s in wanted[r]])
     return Config(dict(keys, stages=stages))
+
+
+def variant_control(trial: str) -> Optional[str]:
+    """The row of the control that shares ``trial``'s setting
+    (TRIAL_CONTROLS), or None where the usual control is its own."""
+    v = TRIAL_CONTROLS.get(trial)
+    return None if v is None else f'naive_merge_longer_{v}'
 
 
 def union_table(rows: List[dict]) -> str:
@@ -284,7 +302,8 @@ def gains(by: Dict[str, dict]) -> dict:
     the two rows' seed spreads."""
     out = {}
     fn = by.get('freenet_student')
-    for ctrl in CONTROLS:
+    for ctrl in CONTROLS + tuple(
+            f'naive_merge_longer_{v}' for v in CONTROL_VARIANTS):
         if fn is None or ctrl not in by:
             continue
         out[ctrl] = {k: dict(gain=round(fn[k]['mean'] - by[ctrl][k]['mean'],

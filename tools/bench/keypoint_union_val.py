@@ -32,7 +32,8 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import collect_rows, machine  # noqa: E402
 from keypoint_union import (CONTROL_VARIANTS, PRESETS,  # noqa: E402
                             TRIAL_CONTROLS, TRIALS, ensure_union_data,
-                            trial_stage, union_table, union_workflow)
+                            trial_stage, union_table, union_workflow,
+                            variant_control)
 
 from animal_da.apis.workflow import run_workflow  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
@@ -53,9 +54,8 @@ def control_of(name: str, budget: int = 1, from_control: int = 0) -> str:
     (with its ``_x<budget>`` / ``_x<K>_longer`` forms), or for a trial in
     TRIAL_CONTROLS that control with the trial's variant, as long as the
     trial and from the same start."""
-    if name in TRIAL_CONTROLS:
-        return trial_id(f'naive_merge_longer_{TRIAL_CONTROLS[name]}',
-                        budget, from_control)
+    if variant_control(name):
+        return trial_id(variant_control(name), budget, from_control)
     if from_control:
         return f'naive_merge_longer_x{from_control}_longer'
     return 'naive_merge_longer' + ('' if budget == 1 else f'_x{budget}')

@@ -541,15 +541,16 @@ def test_keypoint_union_val_keeps_earlier_trials(tmp_path):
                                   0) == (other, dict(b={}))
 
 
-def test_keypoint_union_runs_the_trial_chosen_on_val():
+@pytest.mark.parametrize('name', ['cpu-small', 'cpu-converged'])
+def test_keypoint_union_runs_the_trial_chosen_on_val(name):
     """The benchmark's FreeNet stage carries its preset's trial (epochs
     scaled, options set), the trial is the best FreeNet student on union_val
-    exclusive joints in the committed val benchmark, and ``rows`` keeps only
-    the stages those rows need."""
+    exclusive joints in the preset's committed val benchmark, and ``rows``
+    keeps only the stages those rows need."""
     import json
     import keypoint_union as ku
     from animal_da.apis.workflow import Workflow
-    preset = ku.PRESETS['cpu-small']
+    preset = ku.PRESETS[name]
     scale, opts = ku.TRIALS[preset['freenet_trial']]
     wf = Workflow(ku.union_workflow(preset, 'data/x', 0), 'work_dirs/unused')
     st = wf.stages['freenet']
@@ -559,7 +560,7 @@ def test_keypoint_union_runs_the_trial_chosen_on_val():
                                         else v)
     assert {f'{s}_only' for s in ku.SOURCES} <= set(wf.stages)
     with open(osp.join(REPO, 'docs', 'benchmarks',
-                       'keypoint_union_val_cpu-small.json')) as f:
+                       f'keypoint_union_val_{name}.json')) as f:
         val = json.load(f)
     # the val run saw the preset's data (its union_val size among it)
     n = preset['eval_images']
@@ -567,7 +568,7 @@ def test_keypoint_union_runs_the_trial_chosen_on_val():
     # among the trials at the preset's budget (``--budget`` rows compare
     # with their own, longer control)
     same = {f'freenet_{k}_student' for k, v in val['trials'].items()
-            if v.get('budget', 1) == 1}
+            if v.get('budget', 1) == 1 and not v.get('from_control')}
     students = {r['method']: r['ap_exclusive']['mean'] for r in val['rows']
                 if r['method'] in same}
     best = max(students, key=students.get)

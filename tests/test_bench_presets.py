@@ -469,7 +469,7 @@ def test_keypoint_union_benchmark_adds_the_trials_own_control():
     variant's options) as part of the control row, and not otherwise."""
     import keypoint_union as ku
     from animal_da.apis.workflow import Workflow
-    preset = dict(ku.PRESETS['cpu-converged'],
+    preset = dict(ku.PRESETS['cpu-small'],
                   freenet_trial='labelled_1to1_quarter_lr1e-4')
     rows = ['naive_merge', 'naive_merge_longer', 'freenet']
     wf = Workflow(ku.union_workflow(preset, 'data/x', 0, rows),
@@ -481,8 +481,8 @@ def test_keypoint_union_benchmark_adds_the_trials_own_control():
     assert ctrl in ku.evaluated_methods(wf)
     assert wf.stages['freenet']['cfg_options'][
         'optim_wrapper.student.optimizer.lr'] == 1e-4
-    plain = ku.union_workflow(ku.PRESETS['cpu-converged'], 'data/x', 0,
-                              rows)
+    plain = ku.union_workflow(ku.PRESETS['cpu-small'], 'data/x', 0, rows)
+    assert ku.PRESETS['cpu-small']['freenet_trial'] not in ku.TRIAL_CONTROLS
     assert ctrl not in plain.stages
     assert ctrl not in ku.union_workflow(preset, 'data/x', 0,
                                          ['freenet']).stages

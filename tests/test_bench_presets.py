@@ -463,6 +463,43 @@ def test_keypoint_union_val_trial_with_its_own_control():
             'annotations/union_val.json'
 
 
+def test_keypoint_union_val_all_labelled_control():
+    """``controls``: the diagnostic all-labelled control runs beside the
+    trials from the same start, at lr 1e-4, with every training instance of
+    every source labelled (its config's labelled subsets at ratio 1) and
+    about as many iterations as FreeNet's stage (1,800 instances an epoch,
+    batches of 32)."""
+    import keypoint_union_val as kv
+    from animal_da.apis.workflow import Workflow
+    preset = kv.PRESETS['cpu-converged']
+    name = 'labelled_1to1_quarter_lr1e-4'
+    wf = Workflow(kv.trials_workflow(preset, 'data/x', 0, [name],
+                                     controls=['all_labelled_lr1e-4',
+                                               'lr1e-4']),
+                  'work_dirs/unused')
+    row = kv.variant_row('all_labelled_lr1e-4')
+    st, plain = wf.stages[row], wf.stages['naive_merge_longer']
+    assert st['init'] == plain['init'] == wf.stages[f'freenet_{name}'][
+        'init']
+    assert abs(st['epochs'] * -(-1800 // 32) - 348) < 20
+    # the trial's own control is not run twice
+    assert sum(k.startswith('naive_merge_longer_lr1e-4')
+               for k in wf.stages) == 1
+    ev = wf.stages[f'val_eval_{row}']
+    assert ev['model'] == f'@{row}' and ev['method'] == row
+    assert ev['cfg_options']['test_dataloader.dataset.ann_file'] == \
+        'annotations/union_val.json'
+    cfg = wf.stage_config(row, st, {'init': 'x.pth'})
+    assert cfg.optim_wrapper.optimizer.lr == 1e-4
+    assert cfg.train_cfg.max_epochs == st['epochs']
+    train = cfg.train_dataloader.dataset.datasets
+    assert len(train) == 3 and all(
+        d['labelled']['ratio'] == 1.0 for d in train)
+    base = wf.stage_config('naive_merge_longer', plain, {'init': 'x.pth'})
+    assert [d['labelled']['ratio'] for d in
+            base.train_dataloader.dataset.datasets] == [0.1] * 3
+
+
 def test_keypoint_union_benchmark_adds_the_trials_own_control():
     """Run with a trial in TRIAL_CONTROLS, the benchmark evaluates that
     trial's control (same start and length as the usual control, with the
@@ -507,22 +544,22 @@ def test_keypoint_union_val_keeps_earlier_trials(tmp_path):
     # the same naive merge (its training time is not a metric)
     new = [dict(method='naive_merge', ap=1, train_minutes=4),
            dict(method='freenet_b_student')]
-    rows, trials = kv.keep_earlier_trials(out, new, dict(b={}),
-                                          dict(n=600), 0)
+    rows, trials, _ = kv.keep_earlier_trials(out, new, dict(b={}),
+                                             dict(n=600), 0)
     assert [r['method'] for r in rows] == [
         'naive_merge', 'freenet_b_student', 'freenet_a_student',
         'freenet_a_teacher']
     assert rows[0]['train_minutes'] == 4 and set(trials) == {'a', 'b'}
     assert kv.keep_earlier_trials(out, new, dict(b={}), dict(n=150),
-                                  0) == (new, dict(b={}))
+                                  0) == (new, dict(b={}), {})
     # a longer budget's trial keeps its control row
     with open(out, 'w') as f:
         json.dump(dict(old, trials=dict(a={}, b_x3=dict(budget=3)),
                        rows=old['rows'] + [
                            dict(method='naive_merge_longer_x3', ap=1),
                            dict(method='freenet_b_x3_student')]), f)
-    rows3, trials3 = kv.keep_earlier_trials(out, new, dict(b={}),
-                                            dict(n=600), 0)
+    rows3, trials3, _ = kv.keep_earlier_trials(out, new, dict(b={}),
+                                               dict(n=600), 0)
     assert {'naive_merge_longer_x3', 'freenet_b_x3_student'} <= {
         r['method'] for r in rows3} and set(trials3) == {'a', 'b', 'b_x3'}
     # a trial's own control variant is kept with it
@@ -531,14 +568,28 @@ def test_keypoint_union_val_keeps_earlier_trials(tmp_path):
                        rows=old['rows'] + [
                            dict(method='ctrl_c', ap=1),
                            dict(method='freenet_c_student')]), f)
-    rows_c, _ = kv.keep_earlier_trials(out, new, dict(b={}), dict(n=600), 0)
+    rows_c, _, _ = kv.keep_earlier_trials(out, new, dict(b={}), dict(n=600),
+                                          0)
     assert {'ctrl_c', 'freenet_c_student'} <= {r['method'] for r in rows_c}
+    # a control run on its own (--controls) is kept, unless run again
+    with open(out, 'w') as f:
+        json.dump(dict(old, controls=dict(ctrl_d=dict(variant='d')),
+                       rows=old['rows'] + [dict(method='ctrl_d', ap=1)]), f)
+    rows_d, _, ctrls = kv.keep_earlier_trials(out, new, dict(b={}),
+                                              dict(n=600), 0)
+    assert 'ctrl_d' in {r['method'] for r in rows_d} and set(ctrls) == {
+        'ctrl_d'}
+    again = new + [dict(method='ctrl_d', ap=2)]
+    rows_d, _, ctrls = kv.keep_earlier_trials(
+        out, again, dict(b={}), dict(n=600), 0, dict(ctrl_d=dict(variant='e')))
+    assert [r['ap'] for r in rows_d if r['method'] == 'ctrl_d'] == [2]
+    assert ctrls == dict(ctrl_d=dict(variant='e'))
     with open(out, 'w') as f:
         json.dump(old, f)
     # trials that started from another naive merge are not kept
     other = [dict(method='naive_merge', ap=2)] + new[1:]
     assert kv.keep_earlier_trials(out, other, dict(b={}), dict(n=600),
-                                  0) == (other, dict(b={}))
+                                  0) == (other, dict(b={}), {})
 
 
 @pytest.mark.parametrize('name', ['cpu-small', 'cpu-converged'])

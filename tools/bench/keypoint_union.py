@@ -189,9 +189,19 @@ TRIALS: Dict[str, tuple] = {
         'optim_wrapper.student.optimizer.lr': 1e-4})),
 }
 #: control variants: options over the control stage (``naive_merge_longer``)
-#: for trials whose setting the control must share to stay a fair one
+#: for trials whose setting the control must share to stay a fair one, and
+#: diagnostic rows (``keypoint_union_val.py --controls``); ``epochs_scale``
+#: (not a config key) scales the stage's epochs
 CONTROL_VARIANTS: Dict[str, dict] = {
     'lr1e-4': {'optim_wrapper.optimizer.lr': 1e-4},
+    # a diagnostic ceiling, not FreeNet's control: the control at lr 1e-4
+    # with every training instance labelled by its own source (the 90 %
+    # that FreeNet pseudo-labels get their annotations, the joints their
+    # source lacks stay masked), as many iterations as FreeNet's stage (ten
+    # times the instances an epoch, so a tenth of the epochs): what labels
+    # as good as the annotations could give in FreeNet's budget
+    'all_labelled_lr1e-4': {'optim_wrapper.optimizer.lr': 1e-4,
+                            'labelled.ratio': 1.0, 'epochs_scale': 0.1},
 }
 #: trial -> the control variant it is compared with (others: the control)
 TRIAL_CONTROLS: Dict[str, str] = {'labelled_1to1_quarter_lr1e-4': 'lr1e-4'}
@@ -268,9 +278,9 @@ def union_workflow(preset: dict, data: str, seed: int,
     ctrl = variant_control(preset['freenet_trial'])
     if ctrl:
         # the trial's own control (TRIAL_CONTROLS) beside the usual one
-        stages[ctrl] = dict(stages['naive_merge_longer'], cfg_options=dict(
-            stages['naive_merge_longer'].get('cfg_options') or {},
-            **CONTROL_VARIANTS[TRIAL_CONTROLS[preset['freenet_trial']]]))
+        stages[ctrl] = control_variant_stage(
+            stages['naive_merge_longer'],
+            TRIAL_CONTROLS[preset['freenet_trial']])
         stages[f'eval_{ctrl}'] = dict(stages['eval_naive_merge_longer'],
                                       model=f'@{ctrl}', method=ctrl)
         if 'naive_merge_longer' in wanted:
@@ -278,6 +288,15 @@ def union_workflow(preset: dict, data: str, seed: int,
     if rows is not None:
         stages = subset_stages(stages, [s for r in rows for s in wanted[r]])
     return Config(dict(keys, stages=stages))
+
+
+def control_variant_stage(stage: dict, variant: str) -> dict:
+    """The control train ``stage`` with a CONTROL_VARIANTS entry's options
+    (and its ``epochs_scale``)."""
+    opts = dict(CONTROL_VARIANTS[variant])
+    scale = opts.pop('epochs_scale', 1.0)
+    return dict(stage, epochs=max(1, round(stage['epochs'] * scale)),
+                cfg_options=dict(stage.get('cfg_options') or {}, **opts))
 
 
 def variant_control(trial: str) -> Optional[str]:

@@ -15,6 +15,9 @@ between machines) wrote there and this one did not run.
 
 ``--budget K`` trains the trials K times as long, with a control K times as
 long (``naive_merge_longer_xK``); their rows are named ``..._xK``.
+``--controls V ...`` adds control variants (keys of CONTROL_VARIANTS, e.g.
+the diagnostic ``all_labelled_lr1e-4``) beside the trials, as long as the
+control and from the same start, rows ``naive_merge_longer_<V>``.
 
 Example:
     python tools/bench/keypoint_union_val.py --trials paper labelled_1to1
@@ -23,7 +26,7 @@ import argparse
 import json
 import os.path as osp
 import sys
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from mmengine.config import Config
 from mmengine.logging import MMLogger
@@ -31,9 +34,9 @@ from mmengine.logging import MMLogger
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import collect_rows, machine  # noqa: E402
 from keypoint_union import (CONTROL_VARIANTS, PRESETS,  # noqa: E402
-                            TRIAL_CONTROLS, TRIALS, ensure_union_data,
-                            trial_stage, union_table, union_workflow,
-                            variant_control)
+                            TRIAL_CONTROLS, TRIALS, control_variant_stage,
+                            ensure_union_data, trial_stage, union_table,
+                            union_workflow, variant_control)
 
 from animal_da.apis.workflow import run_workflow  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
@@ -55,15 +58,22 @@ def control_of(name: str, budget: int = 1, from_control: int = 0) -> str:
     TRIAL_CONTROLS that control with the trial's variant, as long as the
     trial and from the same start."""
     if variant_control(name):
-        return trial_id(variant_control(name), budget, from_control)
+        return variant_row(TRIAL_CONTROLS[name], budget, from_control)
     if from_control:
         return f'naive_merge_longer_x{from_control}_longer'
     return 'naive_merge_longer' + ('' if budget == 1 else f'_x{budget}')
 
 
+def variant_row(variant: str, budget: int = 1, from_control: int = 0) -> str:
+    """The row of a CONTROL_VARIANTS entry run as long as the trials of
+    ``budget`` from the base of ``from_control``."""
+    return trial_id(f'naive_merge_longer_{variant}', budget, from_control)
+
+
 def trials_workflow(preset: dict, data: str, seed: int,
                     trials: List[str], budget: int = 1,
-                    from_control: int = 0) -> Config:
+                    from_control: int = 0,
+                    controls: Sequence[str] = ()) -> Config:
     """The naive merge, its control and the chosen FreeNet trials, every
     evaluation on union_val (student and teacher for FreeNet). ``budget``
     multiplies the trials' epochs and adds a control trained that much
@@ -72,18 +82,20 @@ def trials_workflow(preset: dict, data: str, seed: int,
     trained on K times the control's epochs) instead of the naive merge,
     beside a control trained on from it as long as the trials
     (``naive_merge_longer_x<K>_longer``): does FreeNet gain over further
-    supervised training from a better-trained base?"""
+    supervised training from a better-trained base? ``controls``: control
+    variants (CONTROL_VARIANTS) run beside the trials, as long as the
+    trials' control and from the same start."""
     wf = union_workflow(dict(preset, freenet_trial='paper'), data, seed)
     st = wf.stages.to_dict()
     out = {k: st[k] for k in ('naive_merge', 'base', 'naive_merge_longer')}
-    controls = ['naive_merge', 'naive_merge_longer']
+    rows = ['naive_merge', 'naive_merge_longer']  # control rows
     for k in sorted({budget, from_control} - {0, 1}):
         ctrl = f'naive_merge_longer_x{k}'
         out[ctrl] = dict(st['naive_merge_longer'],
                          epochs=st['naive_merge_longer']['epochs'] * k)
         st[f'eval_{ctrl}'] = dict(st['eval_naive_merge_longer'],
                                   model=f'@{ctrl}', method=ctrl)
-        controls.append(ctrl)
+        rows.append(ctrl)
     init = '@base.checkpoint'
     if from_control:
         src = f'naive_merge_longer_x{from_control}'
@@ -94,26 +106,22 @@ def trials_workflow(preset: dict, data: str, seed: int,
                          epochs=st['naive_merge_longer']['epochs'] * budget)
         st[f'eval_{ctrl}'] = dict(st['eval_naive_merge_longer'],
                                   model=f'@{ctrl}', method=ctrl)
-        controls.append(ctrl)
+        rows.append(ctrl)
     # a trial whose setting the control must share (TRIAL_CONTROLS) gets
-    # a control with it, from the same start, as long as the trial
-    base_ctrl = controls[-1] if from_control else (
+    # a control with it, from the same start, as long as the trial; the
+    # variants asked for run the same way
+    base_ctrl = rows[-1] if from_control else (
         f'naive_merge_longer_x{budget}' if budget != 1 else
         'naive_merge_longer')
-    for name in trials:
-        if name not in TRIAL_CONTROLS:
-            continue
-        ctrl = control_of(name, budget, from_control)
-        if ctrl in out:
-            continue
-        stage = out[base_ctrl]
-        out[ctrl] = dict(stage, init=init, cfg_options=dict(
-            stage.get('cfg_options') or {},
-            **CONTROL_VARIANTS[TRIAL_CONTROLS[name]]))
+    variants = [TRIAL_CONTROLS[n] for n in trials if n in TRIAL_CONTROLS]
+    for v in dict.fromkeys(variants + list(controls)):
+        ctrl = variant_row(v, budget, from_control)
+        out[ctrl] = dict(control_variant_stage(out[base_ctrl], v),
+                         init=init)
         st[f'eval_{ctrl}'] = dict(st['eval_naive_merge_longer'],
                                   model=f'@{ctrl}', method=ctrl)
-        controls.append(ctrl)
-    for row in controls:
+        rows.append(ctrl)
+    for row in rows:
         out[f'val_eval_{row}'] = dict(st[f'eval_{row}'], cfg_options=dict(
             st[f'eval_{row}'].get('cfg_options') or {}, **VAL))
     for name in trials:
@@ -131,12 +139,14 @@ def trials_workflow(preset: dict, data: str, seed: int,
 
 
 def keep_earlier_trials(out: str, rows: List[dict], trials: dict,
-                        meta: dict, seed: int) -> tuple:
-    """``rows`` and ``trials`` plus those of trials in ``out`` (an earlier
-    run's JSON with the same data, seed and naive merge) that this run did
-    not run."""
+                        meta: dict, seed: int,
+                        controls: Optional[dict] = None) -> tuple:
+    """``rows``, ``trials`` and ``controls`` (the ``--controls`` rows) plus
+    those of trials and controls in ``out`` (an earlier run's JSON with the
+    same data, seed and naive merge) that this run did not run."""
+    controls = dict(controls or {})
     if not osp.isfile(out):
-        return rows, trials
+        return rows, trials, controls
     with open(out) as f:
         old = json.load(f)
 
@@ -149,7 +159,7 @@ def keep_earlier_trials(out: str, rows: List[dict], trials: dict,
         MMLogger.get_instance('animal_da_bench').warning(
             f'{out} came from other data, seed or naive merge: its trials '
             'are not kept')
-        return rows, trials
+        return rows, trials, controls
     kept = {k: v for k, v in old.get('trials', {}).items()
             if k not in trials}
     names = {f'freenet_{k}_{net}' for k in kept
@@ -163,9 +173,12 @@ def keep_earlier_trials(out: str, rows: List[dict], trials: dict,
               for end in ('', '_longer')}
     # a trial's own control variant goes with it
     names |= {v['control'] for v in kept.values() if v.get('control')}
+    kept_controls = {k: v for k, v in old.get('controls', {}).items()
+                     if k not in controls}
+    names |= set(kept_controls)
     names -= {r['method'] for r in rows}
     return (rows + [r for r in old['rows'] if r['method'] in names],
-            dict(trials, **kept))
+            dict(trials, **kept), dict(controls, **kept_controls))
 
 
 def main(argv: Optional[List[str]] = None) -> dict:
@@ -181,6 +194,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
                         help='start the trials from the naive merge trained '
                         'on K times the control\'s epochs, beside a control '
                         'trained on from it as long (K >= 2)')
+    parser.add_argument('--controls', nargs='+', default=[],
+                        choices=sorted(CONTROL_VARIANTS),
+                        help='control variants to run beside the trials '
+                        '(as long as the control, from the same start)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--data', default='data/synanimal_union')
     parser.add_argument('--work-dir', default='work_dirs/bench')
@@ -198,7 +215,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         parser.error('--from-control must be 2 or more (0: the naive merge)')
     summary = run_workflow(trials_workflow(
         preset, args.data, args.seed, args.trials, args.budget,
-        args.from_control), work)
+        args.from_control, args.controls), work)
     rows = collect_rows([summary], [args.seed])
     out = args.out or osp.join(osp.dirname(osp.dirname(osp.dirname(
         osp.abspath(__file__)))), 'docs', 'benchmarks',
@@ -211,10 +228,14 @@ def main(argv: Optional[List[str]] = None) -> dict:
         **({} if args.budget == 1 and not args.from_control else dict(
             trial=k, budget=args.budget, from_control=args.from_control)))
         for k in args.trials}
-    rows, trials = keep_earlier_trials(out, rows, trials, meta, args.seed)
+    controls = {variant_row(v, args.budget, args.from_control): dict(
+        variant=v, options=CONTROL_VARIANTS[v]) for v in args.controls}
+    rows, trials, controls = keep_earlier_trials(out, rows, trials, meta,
+                                                 args.seed, controls)
     result = dict(bench='keypoint_union_val', preset=args.preset,
                   split='union_val', machine=machine(), data=meta,
-                  seed=args.seed, trials=trials, rows=rows)
+                  seed=args.seed, trials=trials, controls=controls,
+                  rows=rows)
     dump_json_atomic(result, out, indent=2)
     logger.info('\n' + union_table(rows))
     logger.info(f'written to {out}')

@@ -299,11 +299,16 @@ def control_variant_stage(stage: dict, variant: str) -> dict:
                 cfg_options=dict(stage.get('cfg_options') or {}, **opts))
 
 
+def control_row(variant: str) -> str:
+    """The row (and stage) name of a CONTROL_VARIANTS entry."""
+    return f'naive_merge_longer_{variant}'
+
+
 def variant_control(trial: str) -> Optional[str]:
     """The row of the control that shares ``trial``'s setting
     (TRIAL_CONTROLS), or None where the usual control is its own."""
     v = TRIAL_CONTROLS.get(trial)
-    return None if v is None else f'naive_merge_longer_{v}'
+    return None if v is None else control_row(v)
 
 
 def union_table(rows: List[dict]) -> str:
@@ -326,7 +331,7 @@ def gains(by: Dict[str, dict]) -> dict:
     out = {}
     fn = by.get('freenet_student')
     for ctrl in CONTROLS + tuple(
-            f'naive_merge_longer_{v}' for v in CONTROL_VARIANTS):
+            control_row(v) for v in CONTROL_VARIANTS):
         if fn is None or ctrl not in by:
             continue
         out[ctrl] = {k: dict(gain=round(fn[k]['mean'] - by[ctrl][k]['mean'],

@@ -34,9 +34,10 @@ from mmengine.logging import MMLogger
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import collect_rows, machine  # noqa: E402
 from keypoint_union import (CONTROL_VARIANTS, PRESETS,  # noqa: E402
-                            TRIAL_CONTROLS, TRIALS, control_variant_stage,
-                            ensure_union_data, trial_stage, union_table,
-                            union_workflow, variant_control)
+                            TRIAL_CONTROLS, TRIALS, control_row,
+                            control_variant_stage, ensure_union_data,
+                            trial_stage, union_table, union_workflow,
+                            variant_control)
 
 from animal_da.apis.workflow import run_workflow  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
@@ -67,7 +68,7 @@ def control_of(name: str, budget: int = 1, from_control: int = 0) -> str:
 def variant_row(variant: str, budget: int = 1, from_control: int = 0) -> str:
     """The row of a CONTROL_VARIANTS entry run as long as the trials of
     ``budget`` from the base of ``from_control``."""
-    return trial_id(f'naive_merge_longer_{variant}', budget, from_control)
+    return trial_id(control_row(variant), budget, from_control)
 
 
 def trials_workflow(preset: dict, data: str, seed: int,

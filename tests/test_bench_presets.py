@@ -500,6 +500,40 @@ def test_keypoint_union_val_all_labelled_control():
             base.train_dataloader.dataset.datasets] == [0.1] * 3
 
 
+def test_keypoint_union_val_annotation_trials():
+    """The diagnostic trials that put the unlabelled instances'
+    annotations in place of FreeNet's pseudo labels: the lr-1e-4 trial's
+    stage with pl_source set and every source dataset keeping its
+    unlabelled annotations, compared with the lr-1e-4 control."""
+    import keypoint_union_val as kv
+    from animal_da.apis.workflow import Workflow
+    preset = kv.PRESETS['cpu-converged']
+    names = ['labelled_1to1_quarter_lr1e-4_annotations',
+             'labelled_1to1_quarter_lr1e-4_annotations_filtered']
+    wf = Workflow(kv.trials_workflow(
+        preset, 'data/x', 0, names + ['labelled_1to1_quarter_lr1e-4']),
+        'work_dirs/unused')
+    plain = wf.stage_config(
+        'freenet_labelled_1to1_quarter_lr1e-4',
+        wf.stages['freenet_labelled_1to1_quarter_lr1e-4'], {'init': 'x.pth'})
+    assert plain.model.semi_train_cfg.get('pl_source', 'teacher') == \
+        'teacher'
+    assert not any(d.get('unlabelled_annotations') for d in
+                   plain.train_dataloader.dataset.datasets)
+    for name, source in zip(names, ('annotations', 'annotations_filtered')):
+        assert kv.control_of(name) == kv.variant_row('lr1e-4')
+        st = wf.stages[f'freenet_{name}']
+        assert st['epochs'] == wf.stages[
+            'freenet_labelled_1to1_quarter_lr1e-4']['epochs']
+        cfg = wf.stage_config(f'freenet_{name}', st, {'init': 'x.pth'})
+        assert cfg.model.semi_train_cfg.pl_source == source
+        assert cfg.optim_wrapper.student.optimizer.lr == 1e-4
+        train = cfg.train_dataloader.dataset.datasets
+        assert len(train) == 3 and all(d['unlabelled_annotations']
+                                       for d in train)
+        assert [d['labelled']['ratio'] for d in train] == [0.1] * 3
+
+
 def test_keypoint_union_benchmark_adds_the_trials_own_control():
     """Run with a trial in TRIAL_CONTROLS, the benchmark evaluates that
     trial's control (same start and length as the usual control, with the

@@ -386,6 +386,62 @@ def test_student_steps_on_the_weighted_pseudo_label_term(tiny_union_data):
     assert seen[0.0] < seen[1.0]
 
 
+def test_pseudo_labels_from_the_annotations_a_diagnostic(tiny_union_data):
+    """pl_source='annotations' trains the student on the unlabelled
+    instances' own targets (the datasets' unlabelled_annotations keeps
+    them; the instances stay unlabelled), 'annotations_filtered' on those
+    the part filter keeps; without the dataset option it is an error, and
+    the option cannot go with a pseudo-label file."""
+    from mmengine.runner import Runner
+
+    from animal_da.apis.overrides import apply_options
+
+    def first_batch(reveal):
+        cfg = Config.fromfile(FREENET)
+        dl = cfg.train_dataloader
+        dl.update(batch_size=8, num_workers=0, persistent_workers=False)
+        apply_options(cfg, {
+            'train_dataloader.dataset.datasets[SemiPoseDataset].data_root':
+            osp.join(tiny_union_data, ''),
+            'train_dataloader.dataset.datasets[SemiPoseDataset].'
+            'unlabelled_annotations': reveal})
+        torch.manual_seed(0)
+        np.random.seed(0)
+        return next(iter(Runner.build_dataloader(dl, seed=0)))
+
+    data = first_batch(True)
+    est = _tiny_freenet(pl_source='annotations')
+    batch = est.split(*est.data_preprocessor(data, True).values())
+    unl = ~batch.labelled
+    assert unl.any() and (batch.vis[unl] > 0).any()
+    teacher = torch.rand(int(unl.sum()), 24, 24, 24)
+    heat, mask, conf = est.pseudo_labels(teacher, batch)
+    vis = batch.vis[unl] > 0
+    assert mask.bool().tolist() == vis.tolist()
+    assert torch.equal(heat, batch.target[unl] * vis[..., None, None])
+    filt = _tiny_freenet(pl_source='annotations_filtered')
+    _, fmask, _ = filt.pseudo_labels(teacher, batch)
+    kept = filt.part_filter(conf, filt.keep_ratios())
+    assert fmask.bool().tolist() == (vis & kept).tolist()
+    assert 0 < fmask.sum() < mask.sum()
+    # the teacher's pseudo labels ignore the annotations
+    _, tmask, _ = _tiny_freenet().pseudo_labels(teacher, batch)
+    assert tmask.tolist() == kept.tolist()
+    hidden = first_batch(False)
+    batch = est.split(*est.data_preprocessor(hidden, True).values())
+    with pytest.raises(ValueError, match='unlabelled_annotations=True'):
+        est.pseudo_labels(teacher, batch)
+    with pytest.raises(ValueError, match='pl_source'):
+        _tiny_freenet(pl_source='oracle')
+    with pytest.raises(ValueError, match='pseudo_labels'):
+        DATASETS.build(dict(
+            type='SemiPoseDataset', keypoint_set='ap10k',
+            data_root=tiny_union_data, pipeline=[],
+            ann_file='annotations/ap10k_train.json',
+            data_prefix=dict(img='images/'), unlabelled_annotations=True,
+            pseudo_labels=dict(file='x.json')))
+
+
 def test_freenet_demo_workflow_trains_and_evaluates(tiny_union_data,
                                                     tmp_path):
     """The demo workflow, each train stage a few iterations: naive merge

@@ -63,6 +63,12 @@ class SemiPoseDataset(BaseCocoStyleDataset):
             missing-keypoint files) matched to instances by image id and a
             box within 2 px on every coordinate; a keypoint whose ``vis`` is
             0 becomes not annotated (the others keep their labels).
+        unlabelled_annotations (bool): A diagnostic, never a setting of a
+            real experiment: unlabelled instances keep their annotations
+            as training targets (they stay unlabelled, ``is_labelled``
+            False), so a recipe can train on them in place of its pseudo
+            labels (FreeNet's ``pl_source='annotations'``): what pseudo
+            labels as good as the annotations would give. Default False.
         **kwargs: As for mmpose's ``BaseCocoStyleDataset`` (``ann_file``,
             ``data_root``, ``pipeline``, ``metainfo``...).
     """
@@ -76,6 +82,7 @@ class SemiPoseDataset(BaseCocoStyleDataset):
                  pseudo_labels: Optional[dict] = None,
                  visibility_overrides: Optional[str] = None,
                  keypoint_set: Optional[str] = None,
+                 unlabelled_annotations: bool = False,
                  **kwargs):
         if role not in ('all', 'labelled', 'unlabelled'):
             raise ValueError(f'role must be all, labelled or unlabelled, '
@@ -86,6 +93,11 @@ class SemiPoseDataset(BaseCocoStyleDataset):
         self.pseudo_label_cfg = pseudo_labels
         self.visibility_overrides = visibility_overrides
         self.keypoint_set = keypoint_set
+        self.unlabelled_annotations = bool(unlabelled_annotations)
+        if unlabelled_annotations and pseudo_labels:
+            raise ValueError('unlabelled_annotations keeps the unlabelled '
+                             'instances\' annotations; it cannot go with '
+                             'pseudo_labels, which replace them')
         if keypoint_set is not None:
             if kwargs.get('metainfo'):
                 raise ValueError('give keypoint_set or metainfo, not both')
@@ -228,8 +240,9 @@ class SemiPoseDataset(BaseCocoStyleDataset):
                 info['hidden_keypoints'] = info['keypoints'].copy()
                 info['hidden_keypoints_visible'] = \
                     info['keypoints_visible'].copy()
-                info['keypoints_visible'] = np.zeros_like(
-                    info['keypoints_visible'])
+                if not self.unlabelled_annotations:
+                    info['keypoints_visible'] = np.zeros_like(
+                        info['keypoints_visible'])
         if self.pseudo_label_cfg:
             self._apply_pseudo_labels(instances)
         kept = [i for i in instances
@@ -239,6 +252,10 @@ class SemiPoseDataset(BaseCocoStyleDataset):
         logger.info(f'{self.__class__.__name__} {self.ann_file}: '
                     f'{len(kept)} instances ({n_lab} labelled, '
                     f'{len(kept) - n_lab} unlabelled), role={self.role}')
+        if self.unlabelled_annotations:
+            logger.warning(f'{self.ann_file}: the unlabelled instances keep '
+                           'their annotations as training targets '
+                           '(unlabelled_annotations, a diagnostic)')
         if not kept:
             raise ValueError(
                 f'{self.ann_file} gives no {self.role} instances with '

@@ -107,6 +107,8 @@ HOOK = 'custom_hooks[ScheduledValuesHook].values'
 #: FreeNet's weak augmentation of the aug view
 AUG = ('train_dataloader.dataset.pipeline[SharedMultiBranch].aug'
        '[RandWeakAugment]')
+#: every source dataset of FreeNet's training set
+SOURCES_KEY = 'train_dataloader.dataset.datasets[SemiPoseDataset]'
 #: the val choice's options (``labelled_1to1_quarter``), which its variants
 #: extend
 QUARTER = {'train_dataloader.sampler.ratio': (1, 1),
@@ -187,6 +189,21 @@ TRIALS: Dict[str, tuple] = {
     # with a control at the same lr (TRIAL_CONTROLS)
     'labelled_1to1_quarter_lr1e-4': (0.5, dict(QUARTER, **{
         'optim_wrapper.student.optimizer.lr': 1e-4})),
+    # diagnostics, not FreeNet settings: the trial above with the student's
+    # pseudo labels replaced by the unlabelled instances' annotations, on
+    # every annotated joint or on those the part filter keeps (the same
+    # step and batches): does FreeNet's step reach the labelled-data
+    # ceiling (all_labelled_lr1e-4) with perfect labels, so that only the
+    # pseudo labels' quality stands between them?
+    'labelled_1to1_quarter_lr1e-4_annotations': (0.5, dict(QUARTER, **{
+        'optim_wrapper.student.optimizer.lr': 1e-4,
+        'model.semi_train_cfg.pl_source': 'annotations',
+        f'{SOURCES_KEY}.unlabelled_annotations': True})),
+    'labelled_1to1_quarter_lr1e-4_annotations_filtered': (0.5, dict(
+        QUARTER, **{'optim_wrapper.student.optimizer.lr': 1e-4,
+                    'model.semi_train_cfg.pl_source':
+                    'annotations_filtered',
+                    f'{SOURCES_KEY}.unlabelled_annotations': True})),
 }
 #: control variants: options over the control stage (``naive_merge_longer``)
 #: for trials whose setting the control must share to stay a fair one, and
@@ -204,7 +221,9 @@ CONTROL_VARIANTS: Dict[str, dict] = {
                             'labelled.ratio': 1.0, 'epochs_scale': 0.1},
 }
 #: trial -> the control variant it is compared with (others: the control)
-TRIAL_CONTROLS: Dict[str, str] = {'labelled_1to1_quarter_lr1e-4': 'lr1e-4'}
+TRIAL_CONTROLS: Dict[str, str] = {
+    t: 'lr1e-4' for t in TRIALS
+    if t.startswith('labelled_1to1_quarter_lr1e-4')}
 #: trial options that are settings of the workflow stage, not config keys
 STAGE_KEYS = ('batch_size', )
 #: the rows' headline comparisons: FreeNet's student against these rows

@@ -66,6 +66,16 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
           views in eval mode (BN's running statistics); ``'eval_flip'``:
           that and its horizontal flip averaged, as mmpose's flip test
           predicts (two extra no-grad forwards of the unlabelled half);
+        - ``pl_source``: what the student's pseudo-label term trains on
+          [``'teacher'``: the pseudo labels above]; ``'annotations'`` and
+          ``'annotations_filtered'`` are diagnostics, never a setting of a
+          real experiment: the unlabelled instances' own annotations (the
+          dataset's ``unlabelled_annotations=True`` keeps them as targets,
+          rendered by the codec at the rounded true location) on every
+          annotated joint, or on the joints the part filter keeps: what
+          pseudo labels as good as the annotations would give in the
+          same step (the teacher's confidences still drive the filter and
+          the feedback band);
         - ``pl_locate``: where pseudo labels (and the feedback term's
           hard Gaussians) sit [``'argmax'``: the integer argmax];
           ``'quarter'`` moves it a quarter pixel towards the higher
@@ -101,6 +111,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         sigma=None,
         pl_render='untruncated',
         pl_teacher='train',
+        pl_source='teacher',
         pl_locate='argmax',
         feedback_weight=2.0,
         feedback_sign='old_minus_new',
@@ -152,6 +163,11 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         if cfg['pl_teacher'] not in ('train', 'eval', 'eval_flip'):
             raise ValueError(f"pl_teacher must be 'train', 'eval' or "
                              f"'eval_flip', got {cfg['pl_teacher']!r}")
+        if cfg['pl_source'] not in ('teacher', 'annotations',
+                                    'annotations_filtered'):
+            raise ValueError(f"pl_source must be 'teacher', 'annotations' "
+                             f"or 'annotations_filtered', got "
+                             f"{cfg['pl_source']!r}")
         if cfg['pl_locate'] not in ('argmax', 'quarter'):
             raise ValueError(f"pl_locate must be 'argmax' or 'quarter', "
                              f"got {cfg['pl_locate']!r}")
@@ -279,16 +295,31 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
             batch.flip_indices if mode == 'eval_flip' else None)
 
     @torch.no_grad()
-    def pseudo_labels(self, t_ori_unl: Tensor) -> tuple:
+    def pseudo_labels(self, t_ori_unl: Tensor,
+                      batch: Optional['Batch'] = None) -> tuple:
         """Step 3: the teacher's integer argmax on the unlabelled ori view,
-        kept by the per-part quantile masks, as Gaussian heatmaps.
+        kept by the per-part quantile masks, as Gaussian heatmaps (with
+        ``pl_source`` other than ``'teacher'``: the unlabelled instances'
+        annotations from ``batch`` instead).
 
         Returns:
             tuple: heatmaps (U, K, H, W), mask (U, K), confidences (U, K).
         """
         loc, conf = self.locate(t_ori_unl.detach())
         mask = self.part_filter(conf, self.keep_ratios())
-        return self.render(loc, mask), mask, conf
+        source = self.semi_train_cfg['pl_source']
+        if source == 'teacher':
+            return self.render(loc, mask), mask, conf
+        unl = ~batch.labelled
+        vis = batch.vis[unl] > 0
+        if unl.any() and not vis.any():
+            raise ValueError(
+                f"pl_source={source!r} trains on the unlabelled instances' "
+                'annotations, and this batch has none: give their datasets '
+                'unlabelled_annotations=True')
+        if source == 'annotations_filtered':
+            vis = vis & mask.bool()
+        return batch.target[unl] * vis[..., None, None], vis.float(), conf
 
     def student_loss(self, views: 'Views', batch: 'Batch', pl: tuple
                      ) -> Dict[str, Tensor]:
@@ -345,7 +376,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         (for logging and checks; training runs :meth:`train_step`)."""
         batch = self.split(inputs, samples)
         views = self.forward_views(batch)
-        pl = self.pseudo_labels(self.pl_heatmaps(views, batch))
+        pl = self.pseudo_labels(self.pl_heatmaps(views, batch), batch)
         terms = self.student_loss(views, batch, pl)
         terms.update(self.teacher_loss(views, batch, None))
         return self.weighted(terms)
@@ -368,7 +399,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
             views = self.forward_views(batch)
             t_pl = self.pl_heatmaps(views, batch)
             with self.timed('losses_filters_rendering'):
-                pl = self.pseudo_labels(t_pl)
+                pl = self.pseudo_labels(t_pl, batch)
                 s_terms = self.weighted(self.student_loss(views, batch, pl))
         opt_s.update_params(sum(s_terms.values()))
         fb = None

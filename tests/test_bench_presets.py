@@ -509,7 +509,8 @@ def test_keypoint_union_val_annotation_trials():
     from animal_da.apis.workflow import Workflow
     preset = kv.PRESETS['cpu-converged']
     names = ['labelled_1to1_quarter_lr1e-4_annotations',
-             'labelled_1to1_quarter_lr1e-4_annotations_filtered']
+             'labelled_1to1_quarter_lr1e-4_annotations_filtered',
+             'labelled_7to1_quarter_lr1e-4_annotations']
     wf = Workflow(kv.trials_workflow(
         preset, 'data/x', 0, names + ['labelled_1to1_quarter_lr1e-4']),
         'work_dirs/unused')
@@ -520,11 +521,12 @@ def test_keypoint_union_val_annotation_trials():
         'teacher'
     assert not any(d.get('unlabelled_annotations') for d in
                    plain.train_dataloader.dataset.datasets)
-    for name, source in zip(names, ('annotations', 'annotations_filtered')):
+    for name, source in zip(names, ('annotations', 'annotations_filtered',
+                                    'annotations')):
         assert kv.control_of(name) == kv.variant_row('lr1e-4')
         st = wf.stages[f'freenet_{name}']
-        assert st['epochs'] == wf.stages[
-            'freenet_labelled_1to1_quarter_lr1e-4']['epochs']
+        # 1:1 batches: 101 iterations an epoch, 7:1 (FreeNet's): 58
+        assert st['epochs'] == (6 if '7to1' in name else 3)
         cfg = wf.stage_config(f'freenet_{name}', st, {'init': 'x.pth'})
         assert cfg.model.semi_train_cfg.pl_source == source
         assert cfg.optim_wrapper.student.optimizer.lr == 1e-4
@@ -532,6 +534,12 @@ def test_keypoint_union_val_annotation_trials():
         assert len(train) == 3 and all(d['unlabelled_annotations']
                                        for d in train)
         assert [d['labelled']['ratio'] for d in train] == [0.1] * 3
+        assert cfg.train_dataloader.sampler.ratio == (
+            (7, 1) if '7to1' in name else [1, 1])
+    # every trial with the student at lr 1e-4 has the control at 1e-4
+    assert {t for t, (_, o) in kv.TRIALS.items() if o.get(
+        'optim_wrapper.student.optimizer.lr') == 1e-4} == {
+        t for t, v in kv.TRIAL_CONTROLS.items() if v == 'lr1e-4'}
 
 
 def test_keypoint_union_benchmark_adds_the_trials_own_control():

@@ -113,6 +113,13 @@ SOURCES_KEY = 'train_dataloader.dataset.datasets[SemiPoseDataset]'
 #: extend
 QUARTER = {'train_dataloader.sampler.ratio': (1, 1),
            'model.semi_train_cfg.pl_locate': 'quarter'}
+#: the student at lr 1e-4 (a tenth of the paper's; compared with a control
+#: at that lr, TRIAL_CONTROLS)
+LR_1E4 = {'optim_wrapper.student.optimizer.lr': 1e-4}
+#: a diagnostic: the student's pseudo labels replaced by the unlabelled
+#: instances' annotations (FreeNet's ``pl_source``)
+ANNOTATIONS = {'model.semi_train_cfg.pl_source': 'annotations',
+               f'{SOURCES_KEY}.unlabelled_annotations': True}
 #: trial -> (FreeNet epochs relative to the preset's, options over the
 #: FreeNet stage: config keys, or STAGE_KEYS); the sampler's epoch is
 #: sum(ratio) x max(ceil(U / r_u), ceil(L / r_l)) instances (U = 1,620
@@ -195,15 +202,25 @@ TRIALS: Dict[str, tuple] = {
     # step and batches): does FreeNet's step reach the labelled-data
     # ceiling (all_labelled_lr1e-4) with perfect labels, so that only the
     # pseudo labels' quality stands between them?
-    'labelled_1to1_quarter_lr1e-4_annotations': (0.5, dict(QUARTER, **{
-        'optim_wrapper.student.optimizer.lr': 1e-4,
-        'model.semi_train_cfg.pl_source': 'annotations',
-        f'{SOURCES_KEY}.unlabelled_annotations': True})),
+    'labelled_1to1_quarter_lr1e-4_annotations': (0.5, dict(
+        QUARTER, **LR_1E4, **ANNOTATIONS)),
     'labelled_1to1_quarter_lr1e-4_annotations_filtered': (0.5, dict(
-        QUARTER, **{'optim_wrapper.student.optimizer.lr': 1e-4,
-                    'model.semi_train_cfg.pl_source':
-                    'annotations_filtered',
-                    f'{SOURCES_KEY}.unlabelled_annotations': True})),
+        QUARTER, **LR_1E4, **dict(ANNOTATIONS, **{
+            'model.semi_train_cfg.pl_source': 'annotations_filtered'}))),
+    # FreeNet's own 1 labelled : 7 unlabelled batches at lr 1e-4 (the 1:1
+    # of the trials above was chosen at cpu-small, from the 300-epoch
+    # base), with pseudo labels and, a diagnostic, with the annotations:
+    # the all-labelled ceiling samples its batches from the whole training
+    # set, and a 1:1 batch draws half of it from the labelled 10 %
+    'labelled_7to1_quarter_lr1e-4': (1.0, dict(
+        LR_1E4, **{'model.semi_train_cfg.pl_locate': 'quarter'})),
+    'labelled_7to1_quarter_lr1e-4_annotations': (1.0, dict(
+        LR_1E4, **ANNOTATIONS,
+        **{'model.semi_train_cfg.pl_locate': 'quarter'})),
+    # the annotations diagnostic without the weak augmentation (the student
+    # learns on the ori views, as the ceiling does)
+    'labelled_1to1_quarter_lr1e-4_annotations_aug_n0': (0.5, dict(
+        QUARTER, **LR_1E4, **ANNOTATIONS, **{f'{AUG}.n': 0})),
 }
 #: control variants: options over the control stage (``naive_merge_longer``)
 #: for trials whose setting the control must share to stay a fair one, and
@@ -222,8 +239,8 @@ CONTROL_VARIANTS: Dict[str, dict] = {
 }
 #: trial -> the control variant it is compared with (others: the control)
 TRIAL_CONTROLS: Dict[str, str] = {
-    t: 'lr1e-4' for t in TRIALS
-    if t.startswith('labelled_1to1_quarter_lr1e-4')}
+    t: 'lr1e-4' for t, (_, opts) in TRIALS.items()
+    if opts.get('optim_wrapper.student.optimizer.lr') == 1e-4}
 #: trial options that are settings of the workflow stage, not config keys
 STAGE_KEYS = ('batch_size', )
 #: the rows' headline comparisons: FreeNet's student against these rows

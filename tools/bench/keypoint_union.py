@@ -217,6 +217,18 @@ TRIALS: Dict[str, tuple] = {
     'labelled_7to1_quarter_lr1e-4_annotations': (1.0, dict(
         LR_1E4, **ANNOTATIONS,
         **{'model.semi_train_cfg.pl_locate': 'quarter'})),
+    # 7:1 batches with every instance weighted alike (the pseudo-label
+    # term's mean over 28 instances weighted 7, as the labelled term's over
+    # 4 is 1): at weight 1 the 4 labelled instances, which the converged
+    # base already fits, carry half the student's gradient, against a
+    # tenth in the all-labelled ceiling's batches
+    'labelled_7to1_quarter_lr1e-4_pw7': (1.0, dict(
+        LR_1E4, **{'model.semi_train_cfg.pl_locate': 'quarter',
+                   'model.semi_train_cfg.pseudo_weight': 7.0})),
+    'labelled_7to1_quarter_lr1e-4_annotations_pw7': (1.0, dict(
+        LR_1E4, **ANNOTATIONS,
+        **{'model.semi_train_cfg.pl_locate': 'quarter',
+           'model.semi_train_cfg.pseudo_weight': 7.0})),
     # the annotations diagnostic without the weak augmentation (the student
     # learns on the ori views, as the ceiling does)
     'labelled_1to1_quarter_lr1e-4_annotations_aug_n0': (0.5, dict(

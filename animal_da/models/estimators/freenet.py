@@ -49,6 +49,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
           joint_reduction='sum')``: FreeNet's ``AvgImgMSELoss``, the sum
           over joints of ``kappa_j 1[v > 0] mean_pix((P - T)^2)``];
         - ``pseudo_weight``: the student's pseudo-label term's weight [1.0;
+          7 at 1:7 batches weighs every instance alike;
           0 leaves the student its labelled term alone, a diagnostic];
         - ``part_filter``: [``GroupQuantileFilter`` over the part groups,
           floor 0.2]; the keep ratios ``keep_ratio_<group>`` come from

@@ -233,6 +233,15 @@ TRIALS: Dict[str, tuple] = {
     # learns on the ori views, as the ceiling does)
     'labelled_1to1_quarter_lr1e-4_annotations_aug_n0': (0.5, dict(
         QUARTER, **LR_1E4, **ANNOTATIONS, **{f'{AUG}.n': 0})),
+    # the same with the student's pseudo labels (a FreeNet setting)
+    'labelled_1to1_quarter_lr1e-4_aug_n0': (0.5, dict(
+        QUARTER, **LR_1E4, **{f'{AUG}.n': 0})),
+    # the diagnostic closest to the all-labelled ceiling's batches: 7:1,
+    # every instance weighted alike, no weak augmentation, annotations
+    'labelled_7to1_quarter_lr1e-4_annotations_pw7_aug_n0': (1.0, dict(
+        LR_1E4, **ANNOTATIONS,
+        **{'model.semi_train_cfg.pl_locate': 'quarter',
+           'model.semi_train_cfg.pseudo_weight': 7.0, f'{AUG}.n': 0})),
 }
 #: control variants: options over the control stage (``naive_merge_longer``)
 #: for trials whose setting the control must share to stay a fair one, and

@@ -236,6 +236,12 @@ TRIALS: Dict[str, tuple] = {
     # the same with the student's pseudo labels (a FreeNet setting)
     'labelled_1to1_quarter_lr1e-4_aug_n0': (0.5, dict(
         QUARTER, **LR_1E4, **{f'{AUG}.n': 0})),
+    # 7:1, every instance weighted alike, no weak augmentation: the step
+    # that reaches the ceiling with annotations (below), on pseudo labels
+    'labelled_7to1_quarter_lr1e-4_pw7_aug_n0': (1.0, dict(
+        LR_1E4, **{'model.semi_train_cfg.pl_locate': 'quarter',
+                   'model.semi_train_cfg.pseudo_weight': 7.0,
+                   f'{AUG}.n': 0})),
     # the diagnostic closest to the all-labelled ceiling's batches: 7:1,
     # every instance weighted alike, no weak augmentation, annotations
     'labelled_7to1_quarter_lr1e-4_annotations_pw7_aug_n0': (1.0, dict(

@@ -242,6 +242,14 @@ TRIALS: Dict[str, tuple] = {
         LR_1E4, **{'model.semi_train_cfg.pl_locate': 'quarter',
                    'model.semi_train_cfg.pseudo_weight': 7.0,
                    f'{AUG}.n': 0})),
+    # that step with pseudo labels from the base network in eval mode with
+    # flip test (better labels than its own single train-mode view, so the
+    # student has something to learn that it does not predict already)
+    'labelled_7to1_quarter_lr1e-4_pw7_aug_n0_eval_flip': (1.0, dict(
+        LR_1E4, **{'model.semi_train_cfg.pl_locate': 'quarter',
+                   'model.semi_train_cfg.pseudo_weight': 7.0,
+                   f'{AUG}.n': 0,
+                   'model.semi_train_cfg.pl_teacher': 'eval_flip'})),
     # the diagnostic closest to the all-labelled ceiling's batches: 7:1,
     # every instance weighted alike, no weak augmentation, annotations
     'labelled_7to1_quarter_lr1e-4_annotations_pw7_aug_n0': (1.0, dict(

@@ -109,13 +109,19 @@ AUG = ('train_dataloader.dataset.pipeline[SharedMultiBranch].aug'
        '[RandWeakAugment]')
 #: every source dataset of FreeNet's training set
 SOURCES_KEY = 'train_dataloader.dataset.datasets[SemiPoseDataset]'
+#: pseudo labels a quarter pixel from the teacher's argmax
+LOCATE_QUARTER = {'model.semi_train_cfg.pl_locate': 'quarter'}
 #: the val choice's options (``labelled_1to1_quarter``), which its variants
 #: extend
-QUARTER = {'train_dataloader.sampler.ratio': (1, 1),
-           'model.semi_train_cfg.pl_locate': 'quarter'}
+QUARTER = dict(LOCATE_QUARTER, **{'train_dataloader.sampler.ratio': (1, 1)})
 #: the student at lr 1e-4 (a tenth of the paper's; compared with a control
 #: at that lr, TRIAL_CONTROLS)
 LR_1E4 = {'optim_wrapper.student.optimizer.lr': 1e-4}
+#: the pseudo-label term weighted 7: at 7:1 batches every instance weighs
+#: alike
+PW7 = {'model.semi_train_cfg.pseudo_weight': 7.0}
+#: no weak augmentation (the aug view is the ori view)
+AUG_N0 = {f'{AUG}.n': 0}
 #: a diagnostic: the student's pseudo labels replaced by the unlabelled
 #: instances' annotations (FreeNet's ``pl_source``)
 ANNOTATIONS = {'model.semi_train_cfg.pl_source': 'annotations',
@@ -194,8 +200,7 @@ TRIALS: Dict[str, tuple] = {
     # (cpu-converged) the paper's restart at 1e-3 costs AP before it gains
     # (the control's restart at 1e-3 loses 0.6-0.9 on union_val); compared
     # with a control at the same lr (TRIAL_CONTROLS)
-    'labelled_1to1_quarter_lr1e-4': (0.5, dict(QUARTER, **{
-        'optim_wrapper.student.optimizer.lr': 1e-4})),
+    'labelled_1to1_quarter_lr1e-4': (0.5, dict(QUARTER, **LR_1E4)),
     # diagnostics, not FreeNet settings: the trial above with the student's
     # pseudo labels replaced by the unlabelled instances' annotations, on
     # every annotated joint or on those the part filter keeps (the same
@@ -212,50 +217,39 @@ TRIALS: Dict[str, tuple] = {
     # base), with pseudo labels and, a diagnostic, with the annotations:
     # the all-labelled ceiling samples its batches from the whole training
     # set, and a 1:1 batch draws half of it from the labelled 10 %
-    'labelled_7to1_quarter_lr1e-4': (1.0, dict(
-        LR_1E4, **{'model.semi_train_cfg.pl_locate': 'quarter'})),
+    'labelled_7to1_quarter_lr1e-4': (1.0, dict(LOCATE_QUARTER, **LR_1E4)),
     'labelled_7to1_quarter_lr1e-4_annotations': (1.0, dict(
-        LR_1E4, **ANNOTATIONS,
-        **{'model.semi_train_cfg.pl_locate': 'quarter'})),
+        LOCATE_QUARTER, **LR_1E4, **ANNOTATIONS)),
     # 7:1 batches with every instance weighted alike (the pseudo-label
     # term's mean over 28 instances weighted 7, as the labelled term's over
     # 4 is 1): at weight 1 the 4 labelled instances, which the converged
     # base already fits, carry half the student's gradient, against a
     # tenth in the all-labelled ceiling's batches
     'labelled_7to1_quarter_lr1e-4_pw7': (1.0, dict(
-        LR_1E4, **{'model.semi_train_cfg.pl_locate': 'quarter',
-                   'model.semi_train_cfg.pseudo_weight': 7.0})),
+        LOCATE_QUARTER, **LR_1E4, **PW7)),
     'labelled_7to1_quarter_lr1e-4_annotations_pw7': (1.0, dict(
-        LR_1E4, **ANNOTATIONS,
-        **{'model.semi_train_cfg.pl_locate': 'quarter',
-           'model.semi_train_cfg.pseudo_weight': 7.0})),
+        LOCATE_QUARTER, **LR_1E4, **PW7, **ANNOTATIONS)),
     # the annotations diagnostic without the weak augmentation (the student
     # learns on the ori views, as the ceiling does)
     'labelled_1to1_quarter_lr1e-4_annotations_aug_n0': (0.5, dict(
-        QUARTER, **LR_1E4, **ANNOTATIONS, **{f'{AUG}.n': 0})),
+        QUARTER, **LR_1E4, **ANNOTATIONS, **AUG_N0)),
     # the same with the student's pseudo labels (a FreeNet setting)
     'labelled_1to1_quarter_lr1e-4_aug_n0': (0.5, dict(
-        QUARTER, **LR_1E4, **{f'{AUG}.n': 0})),
+        QUARTER, **LR_1E4, **AUG_N0)),
     # 7:1, every instance weighted alike, no weak augmentation: the step
     # that reaches the ceiling with annotations (below), on pseudo labels
     'labelled_7to1_quarter_lr1e-4_pw7_aug_n0': (1.0, dict(
-        LR_1E4, **{'model.semi_train_cfg.pl_locate': 'quarter',
-                   'model.semi_train_cfg.pseudo_weight': 7.0,
-                   f'{AUG}.n': 0})),
+        LOCATE_QUARTER, **LR_1E4, **PW7, **AUG_N0)),
     # that step with pseudo labels from the base network in eval mode with
     # flip test (better labels than its own single train-mode view, so the
     # student has something to learn that it does not predict already)
     'labelled_7to1_quarter_lr1e-4_pw7_aug_n0_eval_flip': (1.0, dict(
-        LR_1E4, **{'model.semi_train_cfg.pl_locate': 'quarter',
-                   'model.semi_train_cfg.pseudo_weight': 7.0,
-                   f'{AUG}.n': 0,
-                   'model.semi_train_cfg.pl_teacher': 'eval_flip'})),
+        LOCATE_QUARTER, **LR_1E4, **PW7, **AUG_N0,
+        **{'model.semi_train_cfg.pl_teacher': 'eval_flip'})),
     # the diagnostic closest to the all-labelled ceiling's batches: 7:1,
     # every instance weighted alike, no weak augmentation, annotations
     'labelled_7to1_quarter_lr1e-4_annotations_pw7_aug_n0': (1.0, dict(
-        LR_1E4, **ANNOTATIONS,
-        **{'model.semi_train_cfg.pl_locate': 'quarter',
-           'model.semi_train_cfg.pseudo_weight': 7.0, f'{AUG}.n': 0})),
+        LOCATE_QUARTER, **LR_1E4, **PW7, **AUG_N0, **ANNOTATIONS)),
 }
 #: control variants: options over the control stage (``naive_merge_longer``)
 #: for trials whose setting the control must share to stay a fair one, and

@@ -72,10 +72,12 @@ def test_confidence_band_takes_both_networks_quantiles():
     assert band.tolist() == want.tolist()
 
 
-def _tiny_freenet(**train_cfg):
+def _tiny_freenet(init_cfg=None, **train_cfg):
     cfg = Config.fromfile(FREENET)
     cfg.model.pose_estimator.head.deconv_out_channels = (16, 16, 16)
     cfg.model.pop('init_cfg')
+    if init_cfg is not None:
+        cfg.model.init_cfg = init_cfg
     cfg.model.semi_train_cfg.update(train_cfg)
     from mmengine.registry import init_default_scope
     init_default_scope('mmpose')
@@ -110,6 +112,32 @@ def test_feedback_sign_pushes_teacher_to_its_own_argmax():
         opt.step()
         results[h] = own_argmax_error(net) - before
     assert results[1.0] < 0 < results[-1.0]
+
+
+@pytest.mark.parametrize('student_init', ['own', 'both'])
+def test_student_init_loads_the_base_into_the_networks_it_names(
+        tmp_path, student_init):
+    """A plain checkpoint in ``init_cfg`` starts the teacher (the base
+    network); the student starts from it too with ``student_init='both'``
+    and keeps its own (here random) initialisation with ``'own'``, as
+    FreeNet's ImageNet-initialised adaptation network does."""
+    torch.manual_seed(0)
+    base = _tiny_freenet().teacher
+    with torch.no_grad():  # far from any fresh initialisation
+        for p in base.parameters():
+            p.add_(1.0)
+    ckpt = str(tmp_path / 'naive_merge.pth')
+    torch.save(dict(state_dict=base.state_dict()), ckpt)
+    est = _tiny_freenet(init_cfg=dict(type='Pretrained', checkpoint=ckpt),
+                        student_init=student_init)
+    est.init_weights()
+    want = base.state_dict()
+    for name, value in est.teacher.state_dict().items():
+        assert torch.equal(value, want[name]), name
+    weights = [n for n, _ in est.student.named_parameters()]
+    same = [n for n, p in est.student.named_parameters()
+            if torch.equal(p, want[n])]
+    assert same == (weights if student_init == 'both' else [])
 
 
 def test_pseudo_labels_at_the_argmax_or_a_quarter_pixel_from_it():

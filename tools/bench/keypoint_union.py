@@ -250,6 +250,17 @@ TRIALS: Dict[str, tuple] = {
     # every instance weighted alike, no weak augmentation, annotations
     'labelled_7to1_quarter_lr1e-4_annotations_pw7_aug_n0': (1.0, dict(
         LOCATE_QUARTER, **LR_1E4, **PW7, **AUG_N0, **ANNOTATIONS)),
+    # FreeNet's adaptation network initialised as the paper does, not from
+    # the base network (student_init='own': FreeNet's is ImageNet
+    # HRNet-W32, here the pose estimator's random initialisation, where the
+    # naive merge starts too), at the paper's 7:1 batches and student lr
+    # 1e-3, pseudo labels a quarter pixel from the argmax. Every trial
+    # above starts the student as the teacher (the CPU demos'
+    # student_init='both'), so it is trained on labels it already
+    # predicts; this student is not. It learns from scratch, so it needs a
+    # budget near the naive merge's (keypoint_union_val.py --budget)
+    'fresh_student_quarter': (1.0, dict(LOCATE_QUARTER, **{
+        'model.semi_train_cfg.student_init': 'own'})),
 }
 #: control variants: options over the control stage (``naive_merge_longer``)
 #: for trials whose setting the control must share to stay a fair one, and

@@ -366,7 +366,12 @@ def test_keypoint_union_val_trials_evaluate_on_val_only():
         u, lab = opts.get('train_dataloader.sampler.ratio', (7, 1))
         per_epoch = (u + lab) * max(-(-1620 // u), -(-180 // lab)) / \
             opts.get('batch_size', 32)
-        assert abs(per_epoch * st['epochs'] - 348) < 60, name
+        # a trial K times as long (a TRIALS scale K above 1) has a control
+        # as long (the naive merge's epoch: 180 labelled, 6 iterations)
+        k = max(1.0, scale)
+        assert abs(per_epoch * st['epochs'] - 348 * k) < 60 * k, name
+        ctrl = wf.stages[kv.control_of(name)]
+        assert abs(6 * ctrl['epochs'] - per_epoch * st['epochs']) < 60 * k
 
 
 def test_keypoint_union_val_budget_trains_trials_and_control_longer():

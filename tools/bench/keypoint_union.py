@@ -278,15 +278,17 @@ CONTROL_VARIANTS: Dict[str, dict] = {
     # as good as the annotations could give in FreeNet's budget
     'all_labelled_lr1e-4': {'optim_wrapper.optimizer.lr': 1e-4,
                             'labelled.ratio': 1.0, 'epochs_scale': 0.1},
-    # the control trained ten times as long, for a trial ten times as long
-    'x10': {'epochs_scale': 10.0},
 }
 #: trial -> the control variant it is compared with (others: the control)
 TRIAL_CONTROLS: Dict[str, str] = {
     t: 'lr1e-4' for t, (_, opts) in TRIALS.items()
     if opts.get('optim_wrapper.student.optimizer.lr') == 1e-4}
-# a trial ten times as long is compared with a control as long
-TRIAL_CONTROLS['fresh_student_quarter'] = 'x10'
+# a trial K times as long as the others (a TRIALS scale K above 1) is
+# compared with the control trained K times as long (variant ``xK``)
+CONTROL_VARIANTS.update({f'x{s:g}': {'epochs_scale': s}
+                         for s, _ in TRIALS.values() if s > 1})
+TRIAL_CONTROLS.update({t: f'x{s:g}' for t, (s, _) in TRIALS.items()
+                       if s > 1})
 #: trial options that are settings of the workflow stage, not config keys
 STAGE_KEYS = ('batch_size', )
 #: the rows' headline comparisons: FreeNet's student against these rows

@@ -505,6 +505,36 @@ def test_keypoint_union_val_all_labelled_control():
             base.train_dataloader.dataset.datasets] == [0.1] * 3
 
 
+def test_keypoint_union_val_all_labelled_naive_merge():
+    """``naive_variants``: the all-labelled naive merge trains like the
+    naive merge (same initialisation, config and lr), with every training
+    instance labelled and as many instances seen (a tenth of the epochs of
+    ten times the instances), evaluated on union_val; no trial needed."""
+    import keypoint_union_val as kv
+    from animal_da.apis.workflow import Workflow
+    preset = kv.PRESETS['cpu-converged']
+    wf = Workflow(kv.trials_workflow(preset, 'data/x', 0, [],
+                                     naive_variants=['all_labelled']),
+                  'work_dirs/unused')
+    assert not any(k.startswith('freenet') for k in wf.stages)
+    st, plain = wf.stages['naive_merge_all_labelled'], \
+        wf.stages['naive_merge']
+    assert 'init' not in st and st['config'] == plain['config']
+    assert st['epochs'] * 10 == plain['epochs'] == 1200
+    ev = wf.stages['val_eval_naive_merge_all_labelled']
+    assert ev['model'] == '@naive_merge_all_labelled'
+    assert ev['cfg_options']['test_dataloader.dataset.ann_file'] == \
+        'annotations/union_val.json'
+    cfg = wf.stage_config('naive_merge_all_labelled', st, {})
+    base = wf.stage_config('naive_merge', plain, {})
+    assert cfg.optim_wrapper.optimizer.lr == base.optim_wrapper.optimizer.lr
+    assert cfg.train_cfg.max_epochs == 120
+    assert [d['labelled']['ratio'] for d in
+            cfg.train_dataloader.dataset.datasets] == [1.0] * 3
+    assert [d['labelled']['ratio'] for d in
+            base.train_dataloader.dataset.datasets] == [0.1] * 3
+
+
 def test_keypoint_union_val_annotation_trials():
     """The diagnostic trials that put the unlabelled instances'
     annotations in place of FreeNet's pseudo labels: the lr-1e-4 trial's

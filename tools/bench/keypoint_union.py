@@ -279,6 +279,19 @@ CONTROL_VARIANTS: Dict[str, dict] = {
     'all_labelled_lr1e-4': {'optim_wrapper.optimizer.lr': 1e-4,
                             'labelled.ratio': 1.0, 'epochs_scale': 0.1},
 }
+#: naive-merge variants: options over the naive merge's own stage (from
+#: the same initialisation, not from the naive merge), diagnostic rows
+#: ``naive_merge_<V>`` of ``keypoint_union_val.py --naive-variants``;
+#: ``epochs_scale`` as in CONTROL_VARIANTS
+NAIVE_VARIANTS: Dict[str, dict] = {
+    # a diagnostic ceiling: the naive merge trained with every training
+    # instance labelled by its own source (the joints its source lacks
+    # stay masked) on as many instances as the naive merge (ten times the
+    # instances an epoch, a tenth of the epochs): does the labelled
+    # fraction limit the naive merge, i.e. is there room for what the
+    # unlabelled 90 % can add?
+    'all_labelled': {'labelled.ratio': 1.0, 'epochs_scale': 0.1},
+}
 #: trial -> the control variant it is compared with (others: the control)
 TRIAL_CONTROLS: Dict[str, str] = {
     t: 'lr1e-4' for t, (_, opts) in TRIALS.items()
@@ -377,7 +390,13 @@ def union_workflow(preset: dict, data: str, seed: int,
 def control_variant_stage(stage: dict, variant: str) -> dict:
     """The control train ``stage`` with a CONTROL_VARIANTS entry's options
     (and its ``epochs_scale``)."""
-    opts = dict(CONTROL_VARIANTS[variant])
+    return variant_stage(stage, CONTROL_VARIANTS[variant])
+
+
+def variant_stage(stage: dict, options: dict) -> dict:
+    """The train ``stage`` with a variant's config ``options`` (its
+    ``epochs_scale`` scales the stage's epochs)."""
+    opts = dict(options)
     scale = opts.pop('epochs_scale', 1.0)
     return dict(stage, epochs=max(1, round(stage['epochs'] * scale)),
                 cfg_options=dict(stage.get('cfg_options') or {}, **opts))

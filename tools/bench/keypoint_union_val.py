@@ -18,6 +18,9 @@ long (``naive_merge_longer_xK``); their rows are named ``..._xK``.
 ``--controls V ...`` adds control variants (keys of CONTROL_VARIANTS, e.g.
 the diagnostic ``all_labelled_lr1e-4``) beside the trials, as long as the
 control and from the same start, rows ``naive_merge_longer_<V>``.
+``--naive-variants V ...`` adds naive-merge variants (keys of
+NAIVE_VARIANTS, e.g. ``all_labelled``), trained like the naive merge from
+its initialisation, rows ``naive_merge_<V>``.
 
 Example:
     python tools/bench/keypoint_union_val.py --trials paper labelled_1to1
@@ -33,11 +36,11 @@ from mmengine.logging import MMLogger
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import collect_rows, machine  # noqa: E402
-from keypoint_union import (CONTROL_VARIANTS, PRESETS,  # noqa: E402
-                            TRIAL_CONTROLS, TRIALS, control_row,
+from keypoint_union import (CONTROL_VARIANTS, NAIVE_VARIANTS,  # noqa
+                            PRESETS, TRIAL_CONTROLS, TRIALS, control_row,
                             control_variant_stage, ensure_union_data,
                             trial_stage, union_table, union_workflow,
-                            variant_control)
+                            variant_control, variant_stage)
 
 from animal_da.apis.workflow import run_workflow  # noqa: E402
 from animal_da.utils import dump_json_atomic  # noqa: E402
@@ -74,7 +77,8 @@ def variant_row(variant: str, budget: int = 1, from_control: int = 0) -> str:
 def trials_workflow(preset: dict, data: str, seed: int,
                     trials: List[str], budget: int = 1,
                     from_control: int = 0,
-                    controls: Sequence[str] = ()) -> Config:
+                    controls: Sequence[str] = (),
+                    naive_variants: Sequence[str] = ()) -> Config:
     """The naive merge, its control and the chosen FreeNet trials, every
     evaluation on union_val (student and teacher for FreeNet). ``budget``
     multiplies the trials' epochs and adds a control trained that much
@@ -85,7 +89,9 @@ def trials_workflow(preset: dict, data: str, seed: int,
     (``naive_merge_longer_x<K>_longer``): does FreeNet gain over further
     supervised training from a better-trained base? ``controls``: control
     variants (CONTROL_VARIANTS) run beside the trials, as long as the
-    trials' control and from the same start."""
+    trials' control and from the same start. ``naive_variants``:
+    naive-merge variants (NAIVE_VARIANTS), each trained like the naive
+    merge from its initialisation."""
     wf = union_workflow(dict(preset, freenet_trial='paper'), data, seed)
     st = wf.stages.to_dict()
     out = {k: st[k] for k in ('naive_merge', 'base', 'naive_merge_longer')}
@@ -122,6 +128,12 @@ def trials_workflow(preset: dict, data: str, seed: int,
         st[f'eval_{ctrl}'] = dict(st['eval_naive_merge_longer'],
                                   model=f'@{ctrl}', method=ctrl)
         rows.append(ctrl)
+    for v in dict.fromkeys(naive_variants):
+        row = f'naive_merge_{v}'
+        out[row] = variant_stage(st['naive_merge'], NAIVE_VARIANTS[v])
+        st[f'eval_{row}'] = dict(st['eval_naive_merge'], model=f'@{row}',
+                                 method=row)
+        rows.append(row)
     for row in rows:
         out[f'val_eval_{row}'] = dict(st[f'eval_{row}'], cfg_options=dict(
             st[f'eval_{row}'].get('cfg_options') or {}, **VAL))
@@ -186,7 +198,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--preset', choices=sorted(PRESETS),
                         default='cpu-small')
-    parser.add_argument('--trials', nargs='+', choices=sorted(TRIALS),
+    parser.add_argument('--trials', nargs='*', choices=sorted(TRIALS),
                         default=['paper'])
     parser.add_argument('--budget', type=int, default=1,
                         help='the trials\' epochs times this, with a '
@@ -199,6 +211,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
                         choices=sorted(CONTROL_VARIANTS),
                         help='control variants to run beside the trials '
                         '(as long as the control, from the same start)')
+    parser.add_argument('--naive-variants', nargs='+', default=[],
+                        choices=sorted(NAIVE_VARIANTS),
+                        help='naive-merge variants to run beside the '
+                        'trials (from the naive merge\'s initialisation)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--data', default='data/synanimal_union')
     parser.add_argument('--work-dir', default='work_dirs/bench')
@@ -216,7 +232,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         parser.error('--from-control must be 2 or more (0: the naive merge)')
     summary = run_workflow(trials_workflow(
         preset, args.data, args.seed, args.trials, args.budget,
-        args.from_control, args.controls), work)
+        args.from_control, args.controls, args.naive_variants), work)
     rows = collect_rows([summary], [args.seed])
     out = args.out or osp.join(osp.dirname(osp.dirname(osp.dirname(
         osp.abspath(__file__)))), 'docs', 'benchmarks',
@@ -231,6 +247,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
         for k in args.trials}
     controls = {variant_row(v, args.budget, args.from_control): dict(
         variant=v, options=CONTROL_VARIANTS[v]) for v in args.controls}
+    controls.update({f'naive_merge_{v}': dict(
+        variant=v, options=NAIVE_VARIANTS[v], start='initialisation')
+        for v in args.naive_variants})
     rows, trials, controls = keep_earlier_trials(out, rows, trials, meta,
                                                  args.seed, controls)
     result = dict(bench='keypoint_union_val', preset=args.preset,

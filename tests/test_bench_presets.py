@@ -535,6 +535,39 @@ def test_keypoint_union_val_all_labelled_naive_merge():
             base.train_dataloader.dataset.datasets] == [0.1] * 3
 
 
+def test_keypoint_union_val_fresh_student_trials():
+    """The fresh-student trials start the student from its own
+    initialisation and train ten times as long beside a control as long;
+    the annotations diagnostic differs from the pseudo-label trial only in
+    what the student is trained on."""
+    import keypoint_union_val as kv
+    from animal_da.apis.workflow import Workflow
+    preset = kv.PRESETS['cpu-converged']
+    names = ['fresh_student_quarter', 'fresh_student_quarter_annotations']
+    wf = Workflow(kv.trials_workflow(preset, 'data/x', 0, names),
+                  'work_dirs/unused')
+    cfgs = {}
+    for name in names:
+        st = wf.stages[f'freenet_{name}']
+        assert st['epochs'] == 60
+        assert kv.control_of(name) == kv.variant_row('x10')
+        cfgs[name] = wf.stage_config(f'freenet_{name}', st,
+                                     {'init': 'x.pth'})
+    ctrl = wf.stages[kv.variant_row('x10')]
+    assert ctrl['epochs'] == 580
+    plain, ann = (cfgs[n] for n in names)
+    for cfg in (plain, ann):
+        assert cfg.model.semi_train_cfg.student_init == 'own'
+        assert cfg.model.semi_train_cfg.pl_locate == 'quarter'
+    assert plain.model.semi_train_cfg.get('pl_source', 'teacher') == \
+        'teacher'
+    assert ann.model.semi_train_cfg.pl_source == 'annotations'
+    assert all(d['unlabelled_annotations']
+               for d in ann.train_dataloader.dataset.datasets)
+    assert not any(d.get('unlabelled_annotations')
+                   for d in plain.train_dataloader.dataset.datasets)
+
+
 def test_keypoint_union_val_annotation_trials():
     """The diagnostic trials that put the unlabelled instances'
     annotations in place of FreeNet's pseudo labels: the lr-1e-4 trial's

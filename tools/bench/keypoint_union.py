@@ -285,6 +285,12 @@ CONTROL_VARIANTS: Dict[str, dict] = {
     # as good as the annotations could give in FreeNet's budget
     'all_labelled_lr1e-4': {'optim_wrapper.optimizer.lr': 1e-4,
                             'labelled.ratio': 1.0, 'epochs_scale': 0.1},
+    # the same diagnostic at the naive merge's lr (1e-3, a new cosine
+    # cycle) and as long as the ten-times trials (fresh_student_*): as
+    # many epochs as the control, each of ten times the instances; does
+    # training on from the naive merge reach the all-labelled naive
+    # merge's AP (NAIVE_VARIANTS) in that budget?
+    'all_labelled_x10': {'labelled.ratio': 1.0},
 }
 #: naive-merge variants: options over the naive merge's own stage (from
 #: the same initialisation, not from the naive merge), diagnostic rows

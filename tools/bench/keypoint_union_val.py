@@ -74,6 +74,11 @@ def variant_row(variant: str, budget: int = 1, from_control: int = 0) -> str:
     return trial_id(control_row(variant), budget, from_control)
 
 
+def naive_row(variant: str) -> str:
+    """The row (and stage) name of a NAIVE_VARIANTS entry."""
+    return f'naive_merge_{variant}'
+
+
 def trials_workflow(preset: dict, data: str, seed: int,
                     trials: List[str], budget: int = 1,
                     from_control: int = 0,
@@ -129,7 +134,7 @@ def trials_workflow(preset: dict, data: str, seed: int,
                                   model=f'@{ctrl}', method=ctrl)
         rows.append(ctrl)
     for v in dict.fromkeys(naive_variants):
-        row = f'naive_merge_{v}'
+        row = naive_row(v)
         out[row] = variant_stage(st['naive_merge'], NAIVE_VARIANTS[v])
         st[f'eval_{row}'] = dict(st['eval_naive_merge'], model=f'@{row}',
                                  method=row)
@@ -154,9 +159,10 @@ def trials_workflow(preset: dict, data: str, seed: int,
 def keep_earlier_trials(out: str, rows: List[dict], trials: dict,
                         meta: dict, seed: int,
                         controls: Optional[dict] = None) -> tuple:
-    """``rows``, ``trials`` and ``controls`` (the ``--controls`` rows) plus
-    those of trials and controls in ``out`` (an earlier run's JSON with the
-    same data, seed and naive merge) that this run did not run."""
+    """``rows``, ``trials`` and ``controls`` (the ``--controls`` and
+    ``--naive-variants`` rows) plus those of trials and controls in
+    ``out`` (an earlier run's JSON with the same data, seed and naive
+    merge) that this run did not run."""
     controls = dict(controls or {})
     if not osp.isfile(out):
         return rows, trials, controls
@@ -247,7 +253,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         for k in args.trials}
     controls = {variant_row(v, args.budget, args.from_control): dict(
         variant=v, options=CONTROL_VARIANTS[v]) for v in args.controls}
-    controls.update({f'naive_merge_{v}': dict(
+    controls.update({naive_row(v): dict(
         variant=v, options=NAIVE_VARIANTS[v], start='initialisation')
         for v in args.naive_variants})
     rows, trials, controls = keep_earlier_trials(out, rows, trials, meta,

@@ -278,6 +278,11 @@ TRIALS: Dict[str, tuple] = {
     # merge (CONTROL_VARIANTS all_labelled_x10), so at that length the
     # pseudo labels' quality, not the budget, sets what the student gains
     'quarter_pw7': (1.0, dict(LOCATE_QUARTER, **PW7)),
+    # the same at ten times FreeNet's stage as a trial of its own (its
+    # control the x10 one, TRIAL_CONTROLS), so that keypoint_union.py
+    # --freenet-trial can run it; on union_val it is ``quarter_pw7
+    # --budget 10`` (the same stages and row names)
+    'quarter_pw7_x10': (10.0, dict(LOCATE_QUARTER, **PW7)),
 }
 #: control variants: options over the control stage (``naive_merge_longer``)
 #: for trials whose setting the control must share to stay a fair one, and

@@ -273,20 +273,19 @@ TRIALS: Dict[str, tuple] = {
     # the paper's step (7:1 batches, student lr 1e-3, weak augmentation)
     # with pseudo labels a quarter pixel from the argmax and every
     # instance weighted alike (PW7), the student starting as the teacher;
-    # meant for ``--budget 10``: from the naive merge, ten times FreeNet's
-    # stage with every instance labelled reaches the all-labelled naive
-    # merge (CONTROL_VARIANTS all_labelled_x10), so at that length the
-    # pseudo labels' quality, not the budget, sets what the student gains
+    # meant for ``--budget 3`` or ``10``: from the naive merge, ten times
+    # FreeNet's stage with every instance labelled reaches the
+    # all-labelled naive merge (CONTROL_VARIANTS all_labelled_x10), so at
+    # that length the pseudo labels' quality, not the budget, sets what
+    # the student gains
     'quarter_pw7': (1.0, dict(LOCATE_QUARTER, **PW7)),
-    # the same at ten times FreeNet's stage as a trial of its own (its
-    # control the x10 one, TRIAL_CONTROLS), so that keypoint_union.py
-    # --freenet-trial can run it; on union_val it is ``quarter_pw7
-    # --budget 10`` (the same stages and row names)
-    'quarter_pw7_x10': (10.0, dict(LOCATE_QUARTER, **PW7)),
-    # and at three times, which on union_val seed 0 gains about as much
-    # over its as-long control in a third of the time
-    'quarter_pw7_x3': (3.0, dict(LOCATE_QUARTER, **PW7)),
 }
+# the trial above three and ten times as long as trials of their own
+# (their controls as long, TRIAL_CONTROLS), so that keypoint_union.py
+# --freenet-trial can run them; on union_val ``quarter_pw7_xK`` is
+# ``quarter_pw7 --budget K`` (the same stages and row names)
+TRIALS.update({f'quarter_pw7_x{k}': (float(k), TRIALS['quarter_pw7'][1])
+               for k in (3, 10)})
 #: control variants: options over the control stage (``naive_merge_longer``)
 #: for trials whose setting the control must share to stay a fair one, and
 #: diagnostic rows (``keypoint_union_val.py --controls``); ``epochs_scale``

@@ -286,6 +286,12 @@ TRIALS: Dict[str, tuple] = {
 # ``quarter_pw7 --budget K`` (the same stages and row names)
 TRIALS.update({f'quarter_pw7_x{k}': (float(k), TRIALS['quarter_pw7'][1])
                for k in (3, 10)})
+# quarter_pw7_x3 with the base network (teacher) at lr 1e-4 instead of 1e-5:
+# at 1e-5 it ends below its start while the student gains 2 AP, so its
+# pseudo labels trail the student; does a teacher that moves with the
+# feedback term keep them ahead? (compared with the same x3 control)
+TRIALS['quarter_pw7_x3_teacher_lr1e-4'] = (3.0, dict(
+    TRIALS['quarter_pw7'][1], **{'optim_wrapper.teacher.optimizer.lr': 1e-4}))
 #: control variants: options over the control stage (``naive_merge_longer``)
 #: for trials whose setting the control must share to stay a fair one, and
 #: diagnostic rows (``keypoint_union_val.py --controls``); ``epochs_scale``

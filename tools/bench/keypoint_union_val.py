@@ -103,8 +103,10 @@ def trials_workflow(preset: dict, data: str, seed: int,
     rows = ['naive_merge', 'naive_merge_longer']  # control rows
     for k in sorted({budget, from_control} - {0, 1}):
         ctrl = f'naive_merge_longer_x{k}'
-        out[ctrl] = dict(st['naive_merge_longer'],
-                         epochs=st['naive_merge_longer']['epochs'] * k)
+        # the stage of control variant ``xK`` (TRIAL_CONTROLS), so a trial
+        # run with --budget K and its ``_xK`` TRIALS entry share it
+        out[ctrl] = variant_stage(st['naive_merge_longer'],
+                                  {'epochs_scale': k})
         st[f'eval_{ctrl}'] = dict(st['eval_naive_merge_longer'],
                                   model=f'@{ctrl}', method=ctrl)
         rows.append(ctrl)

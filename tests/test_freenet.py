@@ -47,6 +47,40 @@ def test_group_quantile_masks_on_hand_made_confidences():
         filt(conf, dict(a=1.0))
 
 
+def test_part_groups_by_source_keep_each_sources_share():
+    """part_groups='by_source': TigDog's chin and shoulders are filtered
+    apart from AnimalPose's throat and withers, each subgroup at its
+    group's keep ratio; with FreeNet's groups a weaker source's joints
+    lose to a stronger one's in the shared quantile."""
+    from animal_da.datasets.keypoint_sets import (PART_GROUPS, parent_group,
+                                                  part_groups_by_source)
+    groups = part_groups_by_source('animal_union24')
+    assert groups['exclusive@tigdog'] == [21, 22, 23]  # chin, shoulders
+    assert groups['exclusive@animalpose'] == [19, 20]  # throat, withers
+    assert groups['front@animalpose'] == [17, 18]  # ears
+    assert groups['back'] == PART_GROUPS['animal_union24']['back']
+    assert sorted(j for g in groups.values() for j in g) == list(range(24))
+    assert {parent_group(g) for g in groups} == \
+        set(PART_GROUPS['animal_union24'])
+    assert part_groups_by_source('ap10k') == PART_GROUPS['ap10k']
+    conf = torch.full((8, 24), 0.9)
+    conf[:, 21:24] = torch.linspace(0.25, 0.5, 8)[:, None]  # TigDog's weak
+    by_source = _tiny_freenet(part_groups='by_source')
+    ratios = by_source.keep_ratios()
+    assert ratios['exclusive@tigdog'] == ratios['exclusive@animalpose'] \
+        == by_source.semi_train_cfg['keep_ratios']['exclusive']
+    kept = by_source.part_filter(conf, ratios)
+    freenet = _tiny_freenet()
+    kept_fn = freenet.part_filter(conf, freenet.keep_ratios())
+    # the shared quantile (0.65 of 48) keeps 31 values: all 24 strong ones
+    # and only 7-9 of TigDog's 24 (ties); each source's own keeps 0.65
+    assert kept_fn[:, 21:24].float().mean() < 0.4
+    assert kept[:, 21:24].float().mean() >= 0.6
+    assert kept[:, 19:21].all() and kept_fn[:, 19:21].all()
+    with pytest.raises(ValueError, match='part_groups'):
+        _tiny_freenet(part_groups='per_joint')
+
+
 def test_keep_ratio_schedule_is_freenets_cosine():
     """rho(t) = clip((1 + cos(pi min(t, D) / D)) / 2, r, 1), here by
     training progress (D = 0.2 of training)."""

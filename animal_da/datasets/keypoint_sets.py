@@ -95,6 +95,45 @@ PART_GROUPS: Dict[str, Dict[str, List[int]]] = {
 }
 
 
+def part_groups_by_source(keypoint_set: str) -> Dict[str, List[int]]:
+    """FreeNet's part groups of a union, each split by which sources
+    annotate its joints (a per-batch quantile over a group that mixes
+    joints of different sources keeps mostly the best-learnt source's).
+
+    A group whose joints the same sources annotate keeps its name; the
+    others become ``<group>@<source>+<source>`` subgroups (sources in the
+    union's order). A source keypoint set (one source) keeps its groups.
+
+    Args:
+        keypoint_set (str): A key of :data:`PART_GROUPS`.
+
+    Returns:
+        dict: Group name -> joint indices, a partition of the joints.
+    """
+    groups = PART_GROUPS[keypoint_set]
+    if keypoint_set not in UNIONS:
+        return {k: list(v) for k, v in groups.items()}
+    sources = UNION_SOURCES[keypoint_set]
+    sets = {s: set(annotated_joints(s, keypoint_set)) for s in sources}
+    out: Dict[str, List[int]] = {}
+    for name, joints in groups.items():
+        split: Dict[str, List[int]] = {}
+        for j in joints:
+            key = '+'.join(s for s in sources if j in sets[s])
+            split.setdefault(key, []).append(j)
+        if len(split) == 1:
+            out[name] = list(joints)
+        else:
+            out.update({f'{name}@{k}': v for k, v in split.items()})
+    return out
+
+
+def parent_group(name: str) -> str:
+    """The FreeNet part group a :func:`part_groups_by_source` subgroup
+    belongs to (its keep ratio's)."""
+    return name.split('@', 1)[0]
+
+
 def metainfo_file(keypoint_set: str) -> str:
     """The metainfo file of a union or a source keypoint set, by name.
 

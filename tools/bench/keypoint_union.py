@@ -300,6 +300,14 @@ TRIALS['quarter_pw7_x3_teacher_lr1e-4'] = (3.0, dict(
 TRIALS['quarter_pw7_x3_eval_flip'] = (3.0, dict(
     TRIALS['quarter_pw7'][1],
     **{'model.semi_train_cfg.pl_teacher': 'eval_flip'}))
+# quarter_pw7_x3 with the quantile filter's groups split by the sources that
+# annotate their joints (part_groups='by_source'): on union_test the student
+# lost exclusive AP on TigDog's chin and shoulders (-1.2 / -0.1) while
+# gaining on AnimalPose's joints; in FreeNet's exclusive group they share
+# one per-batch quantile with the better-learnt neck, throat and withers
+TRIALS['quarter_pw7_x3_by_source'] = (3.0, dict(
+    TRIALS['quarter_pw7'][1],
+    **{'model.semi_train_cfg.part_groups': 'by_source'}))
 #: control variants: options over the control stage (``naive_merge_longer``)
 #: for trials whose setting the control must share to stay a fair one, and
 #: diagnostic rows (``keypoint_union_val.py --controls``); ``epochs_scale``

@@ -15,7 +15,8 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS
 from torch import Tensor
 
-from ...datasets.keypoint_sets import PART_GROUPS, metainfo_file
+from ...datasets.keypoint_sets import (PART_GROUPS, metainfo_file,
+                                       parent_group, part_groups_by_source)
 from ...pseudo_labels import (build_filter, decode_argmax, refine_quarter,
                               render_gaussian)
 from .teacher_student import TeacherStudentPoseEstimator
@@ -51,6 +52,13 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         - ``pseudo_weight``: the student's pseudo-label term's weight [1.0;
           7 at 1:7 batches weighs every instance alike;
           0 leaves the student its labelled term alone, a diagnostic];
+        - ``part_groups``: the quantile filter's groups [``'freenet'``:
+          face, front, back, exclusive]; ``'by_source'`` splits each
+          group by which sources annotate its joints
+          (:func:`part_groups_by_source`; e.g. TigDog's chin and shoulders
+          apart from AnimalPose's throat and withers), every subgroup with
+          its group's keep ratio, so a source whose joints the teacher
+          knows less is not filtered out by another's confidences;
         - ``part_filter``: [``GroupQuantileFilter`` over the part groups,
           floor 0.2]; the keep ratios ``keep_ratio_<group>`` come from
           ``ScheduledValuesHook`` (``CosineRampDown(length=9000, min=r_g)``,
@@ -106,6 +114,7 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         loss=dict(type='JointsMSELoss', weight_mode='outside', scale=1.0,
                   joint_reduction='sum'),
         pseudo_weight=1.0,
+        part_groups='freenet',
         part_filter=None,  # None: GroupQuantileFilter over the part groups
         keep_ratios=dict(face=0.5, front=0.6, back=0.65, exclusive=0.65),
         band_filter=dict(type='ConfidenceBandFilter', hi_q=0.2, lo_q=0.8),
@@ -134,7 +143,12 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         if kp_set not in PART_GROUPS:
             raise KeyError(f'no part groups for keypoint_set {kp_set!r}; '
                            f'known: {sorted(PART_GROUPS)}')
-        self.groups = PART_GROUPS[kp_set]
+        if cfg['part_groups'] not in ('freenet', 'by_source'):
+            raise ValueError(f"part_groups must be 'freenet' or "
+                             f"'by_source', got {cfg['part_groups']!r}")
+        self.groups = PART_GROUPS[kp_set] \
+            if cfg['part_groups'] == 'freenet' else \
+            part_groups_by_source(kp_set)
         self.loss_fn = MODELS.build(cfg['loss'])
         self.part_filter = build_filter(cfg['part_filter'] or dict(
             type='GroupQuantileFilter', groups=self.groups, floor=0.2))
@@ -234,9 +248,11 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
 
     def keep_ratios(self) -> Dict[str, float]:
         """This iteration's per-group keep ratios (scheduled, else the
-        final ratios)."""
+        final ratios; a ``part_groups='by_source'`` subgroup takes its
+        group's)."""
         final = self.semi_train_cfg['keep_ratios']
-        return {g: float(self.scheduled.get(f'keep_ratio_{g}', final[g]))
+        return {g: float(self.scheduled.get(f'keep_ratio_{parent_group(g)}',
+                                            final[parent_group(g)]))
                 for g in self.groups}
 
     def locate(self, heatmaps: Tensor) -> tuple:

@@ -856,6 +856,12 @@ def test_freenet_pseudo_label_check_counts_and_locates(tiny_union_data,
                   '--batch-size', '8', '--floor', '0', '--out', out])
     assert json.load(open(out))['subsets'] == r['subsets']
     assert r['subsets']['exclusive']['kept'] > 0
+    assert set(r['subsets']) >= {'only_tigdog', 'only_animalpose'}
+    assert all(0 <= v['passed_pct'] <= 100 for v in r['subsets'].values())
+    r = fpl.main(['--data', tiny_union_data, '--batches', '1',
+                  '--batch-size', '8', '--part-groups', 'by_source',
+                  '--out', out])
+    assert 'exclusive@tigdog' in r['keep_ratios']
     true = torch.tensor([[[10.3, 7.6]]])
     heat, _ = render_gaussian(true, torch.ones(1, 1), 1.0, (24, 24),
                               mode='untruncated')

@@ -55,7 +55,7 @@ CONFIG = 'configs/freenet/freenet_res18_synanimal-union-10pct_96x96_demo.py'
 
 
 def build(config: str, data: str, checkpoint: Optional[str], width: float,
-          batch_size: int):
+          batch_size: int, part_groups: str = 'freenet'):
     """The FreeNet model (teacher = ``checkpoint``) and a loader of every
     instance of the three sources, labelled, through FreeNet's training
     views with half-body off, the crop-space keypoints and the annotated
@@ -65,6 +65,7 @@ def build(config: str, data: str, checkpoint: Optional[str], width: float,
     set_width(cfg, width)
     cfg.model.init_cfg = (dict(type='Pretrained', checkpoint=checkpoint)
                           if checkpoint else None)
+    cfg.model.semi_train_cfg.part_groups = part_groups
     dl = cfg.train_dataloader
     dl.update(batch_size=batch_size, num_workers=0, persistent_workers=False)
     dl.sampler = dict(type='DefaultSampler', shuffle=True)  # all labelled
@@ -151,8 +152,9 @@ def measure(model, loader, batches: int, labeller=teacher_heatmaps
     sigmas = np.asarray(parse_pose_metainfo(dict(from_file=metainfo_file(
         union)))['sigmas'], np.float64)
     subsets = {k: v for k, v in joint_subsets(union).items()
-               if k in ('shared', 'exclusive')}
+               if k in ('shared', 'exclusive') or k.startswith('only_')}
     counts = {k: np.zeros(4, np.int64) for k in subsets}  # kept right out wr.
+    passed = {k: np.zeros(2, np.int64) for k in subsets}  # kept, labels
     errors: Dict[str, Dict[str, List[float]]] = {k: {} for k in subsets}
     oks: Dict[str, Dict[str, List[float]]] = {k: {} for k in subsets}
     with torch.no_grad():
@@ -176,6 +178,7 @@ def measure(model, loader, batches: int, labeller=teacher_heatmaps
                 px = float(np.max(s.metainfo['input_scale'])) / size
                 area = float(np.asarray(s.metainfo['area']).reshape(-1)[0])
                 for name, j in subsets.items():
+                    passed[name] += [int((keep[i, j] > 0).sum()), len(j)]
                     kept = (keep[i, j] > 0) & ann[j]
                     counts[name] += [kept.sum(),
                                      (kept & inside[j] & close[j]).sum(),
@@ -193,6 +196,10 @@ def measure(model, loader, batches: int, labeller=teacher_heatmaps
         n = max(int(n), 1)
         out[name] = dict(
             kept=int(counts[name][0]),
+            # the filter's pass rate over every instance's labels of the
+            # subset, annotated in its source or not
+            passed_pct=round(100 * passed[name][0] / max(passed[name][1],
+                                                         1), 1),
             right_pct=round(100 * right / n, 1),
             outside_crop_pct=round(100 * outside / n, 1),
             wrong_pct=round(100 * wrong / n, 1),
@@ -217,6 +224,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
                         default='train', help='the teacher heatmaps labels '
                         'come from, as pl_teacher (default: train, the '
                         'recipe\'s)')
+    parser.add_argument('--part-groups', choices=('freenet', 'by_source'),
+                        default='freenet', help='the quantile filter\'s '
+                        'groups, as the recipe\'s part_groups')
     parser.add_argument('--seed', type=int, default=0,
                         help='the order and the random views')
     parser.add_argument('--out', help='JSON output (default: docs/benchmarks/'
@@ -229,7 +239,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     init_default_scope('mmpose')
     set_random_seed(args.seed)
     model, loader = build(args.config, args.data, args.checkpoint,
-                          args.width, args.batch_size)
+                          args.width, args.batch_size, args.part_groups)
     if args.floor is not None:
         from animal_da.pseudo_labels import build_filter
         model.part_filter = build_filter(dict(
@@ -239,6 +249,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
                   checkpoint=args.checkpoint, config=args.config,
                   data=args.data, width=args.width, seed=args.seed,
                   floor=args.floor, labeller=args.labeller,
+                  part_groups=args.part_groups,
                   batches=args.batches,
                   batch_size=args.batch_size,
                   instances=min(args.batches * args.batch_size,
@@ -250,7 +261,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
                                'freenet_pseudo_labels.json')
     dump_json_atomic(result, out, indent=2)
     for name, r in result['subsets'].items():
-        print(f"{name}: {r['kept']} kept, {r['right_pct']} % right, "
+        print(f"{name}: {r['passed_pct']} % of labels pass, "
+              f"{r['kept']} kept where annotated, {r['right_pct']} % right, "
               f"{r['outside_crop_pct']} % outside the crop, "
               f"{r['wrong_pct']} % wrong; error (input px, median): " +
               ', '.join(f"{w} {e['median']}"

@@ -359,8 +359,13 @@ def test_keypoint_union_val_trials_evaluate_on_val_only():
         st = wf.stages[f'freenet_{name}']
         assert st['init'] == '@base.checkpoint'
         for k, v in opts.items():
+            if k == 'seed_offset':  # the stage's seed: workflow seed + it
+                assert st['seed'] == 0 + v and wf.keys['seed'] == 0
+                continue
             got = st[k] if k in ku.STAGE_KEYS else st['cfg_options'][k]
             assert got == (list(v) if isinstance(v, tuple) else v)
+        if 'seed_offset' not in opts:
+            assert 'seed' not in st
         # iterations per epoch of DomainBalancedSampler with 1,620
         # unlabelled and 180 labelled instances, batches of 32 unless set
         u, lab = opts.get('train_dataloader.sampler.ratio', (7, 1))

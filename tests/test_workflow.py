@@ -310,20 +310,23 @@ def test_a_file_given_as_it_is_starts_a_stage(tmp_path):
         cfg._cfg_dict) if d.get('pseudo_labels')][0] == 'pl.json'
 
 
-def test_a_stage_batch_size_and_epochs_override_the_workflow_keys(tmp_path):
-    """A train stage's own ``batch_size`` / ``epochs`` win over the
-    workflow-wide keys (which a stage's ``cfg_options`` do not: the keys
+def test_a_stage_batch_size_epochs_and_seed_override_the_workflow_keys(
+        tmp_path):
+    """A train stage's own ``batch_size`` / ``epochs`` / ``seed`` win over
+    the workflow-wide keys (which a stage's ``cfg_options`` do not: the keys
     are applied after them); other stages keep the workflow's."""
-    wf = Workflow(Config(dict(batch_size=8, epochs=3, stages=dict(
-        a=dict(kind='train', config=SHORT, batch_size=16, epochs=2),
-        b=dict(kind='train', config=SHORT)))), str(tmp_path / 'w'))
+    wf = Workflow(Config(dict(batch_size=8, epochs=3, seed=5, stages=dict(
+        a=dict(kind='train', config=SHORT, batch_size=16, epochs=2, seed=7,
+               cfg_options={'randomness.seed': 9}),
+        b=dict(kind='train', config=SHORT,
+               cfg_options={'randomness.seed': 9})))), str(tmp_path / 'w'))
     got = {}
     for name in ('a', 'b'):
         st = wf.stages[name]
         cfg = wf.stage_config(name, st, wf.resolve(name, st, {}))
         got[name] = (cfg.train_dataloader.batch_size,
-                     cfg.train_cfg.max_epochs)
-    assert got == dict(a=(16, 2), b=(8, 3))
+                     cfg.train_cfg.max_epochs, cfg.randomness.seed)
+    assert got == dict(a=(16, 2, 7), b=(8, 3, 5))
 
 
 def test_interrupted_train_stage_resumes_from_its_checkpoint(tiny_data,

@@ -10,7 +10,9 @@ with a ``stages`` dict, in order, and workflow-level keys
   :mod:`~animal_da.apis.overrides`), ``init`` (a plain checkpoint to start
   from), ``pseudo_labels`` (a pseudo-label file), ``part_bank`` (a part
   bank folder, for ASDA's ``SemanticPartCanvas``), ``epochs``,
-  ``batch_size`` (both override the workflow's keys for this stage),
+  ``batch_size``, ``seed`` (all three override the workflow's keys for
+  this stage: e.g. one stage trained again from the same upstream stages
+  under another seed),
   ``validate`` (False: no validation during training). An ordinary
   mmengine Runner in ``work_dir/<stage>/``. Outputs: ``checkpoint`` (the
   final one), ``best``, ``config`` (the merged config it ran),
@@ -83,7 +85,7 @@ SUMMARY_FILE = 'summary.json'
 KINDS: Dict[str, dict] = {
     'train': dict(
         keys={'kind', 'config', 'cfg_options', 'init', 'pseudo_labels',
-              'part_bank', 'epochs', 'batch_size', 'validate',
+              'part_bank', 'epochs', 'batch_size', 'seed', 'validate',
               'description'},
         required={'config'}, refs={'init', 'pseudo_labels', 'part_bank'},
         outputs=('checkpoint', 'best', 'config', 'work_dir'),
@@ -359,7 +361,7 @@ class Workflow:
         cfg = Config.fromfile(path or self._config_path(name, st['config']))
         apply_options(cfg, st.get('cfg_options'))
         keys = dict(self.keys)
-        for k in ('epochs', 'batch_size'):  # the stage's own, if it has
+        for k in ('epochs', 'batch_size', 'seed'):  # the stage's own, if any
             if st.get(k) is not None:
                 keys[k] = st[k]
         if resolved.get('init'):

@@ -308,6 +308,12 @@ TRIALS['quarter_pw7_x3_eval_flip'] = (3.0, dict(
 TRIALS['quarter_pw7_x3_by_source'] = (3.0, dict(
     TRIALS['quarter_pw7'][1],
     **{'model.semi_train_cfg.part_groups': 'by_source'}))
+# quarter_pw7_x3 with the FreeNet stage's own seed moved (the workflow
+# seed plus 1000; the naive merge it starts from is the same): how much do
+# two FreeNet stages from one naive merge differ, apart from the naive
+# merge's own training noise?
+TRIALS['quarter_pw7_x3_stage_seed'] = (3.0, dict(
+    TRIALS['quarter_pw7'][1], seed_offset=1000))
 #: control variants: options over the control stage (``naive_merge_longer``)
 #: for trials whose setting the control must share to stay a fair one, and
 #: diagnostic rows (``keypoint_union_val.py --controls``); ``epochs_scale``
@@ -353,7 +359,7 @@ CONTROL_VARIANTS.update({f'x{s:g}': {'epochs_scale': s}
 TRIAL_CONTROLS.update({t: f'x{s:g}' for t, (s, _) in TRIALS.items()
                        if s > 1})
 #: trial options that are settings of the workflow stage, not config keys
-STAGE_KEYS = ('batch_size', )
+STAGE_KEYS = ('batch_size', 'seed_offset')
 #: the rows' headline comparisons: FreeNet's student against these rows
 CONTROLS = ('naive_merge', 'naive_merge_longer')
 #: rows -> the evaluate stages that give them (``--rows``)
@@ -376,11 +382,21 @@ def ensure_union_data(preset: dict, data: str) -> dict:
                               union_val=n, union_test=n))
 
 
-def trial_stage(stage: dict, preset: dict, trial: str) -> dict:
-    """The FreeNet train ``stage`` with the trial's epochs and options."""
+def trial_stage(stage: dict, preset: dict, trial: str,
+                seed: Optional[int] = None) -> dict:
+    """The FreeNet train ``stage`` with the trial's epochs and options
+    (a ``seed_offset`` makes the stage's seed the workflow ``seed`` plus
+    it)."""
     scale, opts = TRIALS[trial]
     stage = dict(stage, epochs=max(1, round(preset['freenet_epochs'] *
                                             scale)))
+    opts = dict(opts)
+    offset = opts.pop('seed_offset', None)
+    if offset is not None:
+        if seed is None:
+            raise ValueError(f'trial {trial!r} sets seed_offset: give the '
+                             'workflow seed')
+        stage['seed'] = int(seed) + int(offset)
     stage.update({k: v for k, v in opts.items() if k in STAGE_KEYS})
     cfg_opts = {k: v for k, v in opts.items() if k not in STAGE_KEYS}
     if cfg_opts:
@@ -403,7 +419,7 @@ def union_workflow(preset: dict, data: str, seed: int,
     stages['naive_merge']['epochs'] = preset['naive_epochs']
     stages['naive_merge_longer']['epochs'] = preset['longer_epochs']
     stages['freenet'] = trial_stage(stages['freenet'], preset,
-                                    preset['freenet_trial'])
+                                    preset['freenet_trial'], seed)
     for src in SOURCES:
         stages[f'{src}_only'] = dict(
             kind='train', validate=False, epochs=preset['naive_epochs'],

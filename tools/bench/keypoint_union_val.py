@@ -146,7 +146,7 @@ def trials_workflow(preset: dict, data: str, seed: int,
             st[f'eval_{row}'].get('cfg_options') or {}, **VAL))
     for name in trials:
         tid = trial_id(name, budget, from_control)
-        stage = trial_stage(st['freenet'], preset, name)
+        stage = trial_stage(st['freenet'], preset, name, seed)
         out[f'freenet_{tid}'] = dict(stage, epochs=stage['epochs'] * budget,
                                      init=init)
         for net in ('student', 'teacher'):

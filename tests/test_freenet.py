@@ -1,6 +1,7 @@
 """FreeNet: part-quantile masks and their schedule, the feedback band and
 sign, the weak augmentation, the generated keypoint-set sources, the demo
 workflow and a 2-process run of the two-optimiser step."""
+import contextlib
 import hashlib
 import json
 import os.path as osp
@@ -253,6 +254,28 @@ def test_pseudo_weight_scales_the_students_pseudo_label_term_only():
     assert float(off['loss_pseudo']) == 0. and float(off['loss_sup']) == 2.
 
 
+def test_kps_weights_are_freenets_for_unions_and_the_ap10k_setting():
+    """A union's weights are its metainfo's joint_weights (FreeNet's 24
+    kps_weights); the 17-joint AP-10K settings get FreeNet's own list,
+    which is not mmpose's AP-10K joint_weights but the 21-joint union's
+    weights at AP-10K's joints, matched by name."""
+    from animal_da.datasets.keypoint_sets import UNIONS
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+
+    def weights(file):
+        return [float(v) for v in parse_pose_metainfo(dict(
+            from_file=file))['dataset_keypoint_weights']]
+
+    assert _tiny_freenet().kps_weights.tolist() == pytest.approx(
+        weights(UNIONS['animal_union24']))
+    ap10k = _tiny_freenet(keypoint_set='ap10k').kps_weights.tolist()
+    assert ap10k != pytest.approx(weights(SOURCES['ap10k'][0]))
+    u21 = weights(UNIONS['animal_union21'])
+    assert ap10k == pytest.approx(
+        [u21[u] for _, u in sorted(union_mapping('ap10k', 'animal_union21'))])
+    assert ap10k[4:6] == pytest.approx([1.2, 1.2])  # tail, L_F_hip
+
+
 def test_feedback_reward_is_old_minus_new():
     torch.manual_seed(0)
     for sign, expect in (('old_minus_new', 1.), ('new_minus_old', -1.)):
@@ -438,7 +461,24 @@ def test_student_steps_on_the_weighted_pseudo_label_term(tiny_union_data):
         update = optim['student'].update_params
         optim['student'].update_params = lambda loss, **kw: (
             seen.__setitem__(w, float(loss)), update(loss, **kw))
+        # the re-evaluation of the student (feedback) runs in the student's
+        # optim context (its AMP autocast under AmpOptimWrapper)
+        inside, contexts = [], []
+        context = optim['student'].optim_context
+
+        @contextlib.contextmanager
+        def student_context(model, context=context):
+            with context(model):
+                inside.append(True)
+                yield
+                inside.pop()
+
+        optim['student'].optim_context = student_context
+        feedback = est.feedback
+        est.feedback = lambda *a: (contexts.append(bool(inside)),
+                                   feedback(*a))[1]
         log = est.train_step(data, optim)
+        assert contexts == [True]
         assert seen[w] == pytest.approx(
             float(log['loss_sup'] + log['loss_pseudo']), rel=1e-5)
         if w == 0.0:

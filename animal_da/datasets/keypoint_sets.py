@@ -95,6 +95,18 @@ PART_GROUPS: Dict[str, Dict[str, List[int]]] = {
 }
 
 
+#: FreeNet's ``kps_weights`` of a source keypoint set that it trains on
+#: alone, in the set's own (mmpose's) order; they differ from mmpose's
+#: ``joint_weights`` of that set (FreeNet keeps those as ``ori_kps_weights``,
+#: ``info/ap_10k_keypoints_format.json``) and equal the 21-joint union's
+#: weights at the set's joints. A union's are its metainfo's
+#: ``joint_weights``.
+SOURCE_KPS_WEIGHTS: Dict[str, List[float]] = {
+    'ap10k': [1.0, 1.0, 1.0, 1.0, 1.2, 1.2, 1.2, 1.5, 1.2, 1.2, 1.5, 1.5,
+              1.2, 1.5, 1.5, 1.2, 1.5],
+}
+
+
 def part_groups_by_source(keypoint_set: str) -> Dict[str, List[int]]:
     """FreeNet's part groups of a union, each split by which sources
     annotate its joints (a per-batch quantile over a group that mixes

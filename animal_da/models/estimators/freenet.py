@@ -15,8 +15,9 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS
 from torch import Tensor
 
-from ...datasets.keypoint_sets import (PART_GROUPS, metainfo_file,
-                                       parent_group, part_groups_by_source)
+from ...datasets.keypoint_sets import (PART_GROUPS, SOURCE_KPS_WEIGHTS,
+                                       metainfo_file, parent_group,
+                                       part_groups_by_source)
 from ...pseudo_labels import (build_filter, decode_argmax, refine_quarter,
                               render_gaussian)
 from .teacher_student import TeacherStudentPoseEstimator
@@ -41,8 +42,10 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
     :meth:`feedback`, :meth:`teacher_step`.
 
     ``semi_train_cfg`` keys (paper values in brackets):
-        - ``keypoint_set``: union (or source) whose ``joint_weights``
-          (FreeNet's ``kps_weights``) and part groups the recipe uses
+        - ``keypoint_set``: union (or source) whose part groups and
+          FreeNet ``kps_weights`` the recipe uses (a union's: its
+          ``joint_weights``; a source's: ``SOURCE_KPS_WEIGHTS``, FreeNet's
+          own list, not mmpose's ``joint_weights`` of that set)
           [``animal_union24``; ``ap10k`` for the 17-joint settings];
         - ``kps_weights``: explicit per-joint weights (overrides the
           metainfo's);
@@ -92,8 +95,10 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
           24x24 heatmap the integer argmax is up to 2 input pixels off);
         - ``feedback_weight``: phi(t) [``LinearRamp`` 0 -> 2 from
           ``feedback_start - 1`` (4500) to ``feedback_complete - 1``
-          (6000), by iteration]; the feedback term (and the extra student
-          forward it needs) is skipped while it is 0;
+          (6000), by iteration, set by the configs' scheduling hook;
+          without that hook it stays at this constant, 2.0 by default];
+          the feedback term (and the extra student forward it needs) is
+          skipped while it is 0;
         - ``feedback_sign``: [``'old_minus_new'``, the repo's: a student
           whose labelled loss dropped pushes the teacher towards its own
           argmax]; ``'new_minus_old'`` is the usual Meta Pseudo Labels
@@ -203,6 +208,8 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
 
     @staticmethod
     def _metainfo_weights(kp_set: str) -> List[float]:
+        if kp_set in SOURCE_KPS_WEIGHTS:
+            return list(SOURCE_KPS_WEIGHTS[kp_set])
         meta = parse_pose_metainfo(dict(from_file=metainfo_file(kp_set)))
         return [float(w) for w in meta['dataset_keypoint_weights']]
 
@@ -422,7 +429,11 @@ class FreeNetPoseEstimator(TeacherStudentPoseEstimator):
         fb = None
         if self.weight('feedback_weight') != 0 and unl.any() and \
                 batch.labelled.any():
-            h, band = self.feedback(views, batch, pl, s_terms['loss_sup'])
+            # in the student's context: its AMP autocast, as the loss
+            # before the update had (FreeNet re-evaluates under AMP)
+            with opt_s.optim_context(self.student):
+                h, band = self.feedback(views, batch, pl,
+                                        s_terms['loss_sup'])
             with opt_t.optim_context(self.teacher):
                 fb = self.feedback_loss(views.t_aug[unl], h, band)
         with opt_t.optim_context(self.teacher):

@@ -643,6 +643,46 @@ def test_keypoint_union_benchmark_adds_the_trials_own_control():
     assert ku.gains(by)[ctrl]['ap']['gain'] == 1
 
 
+def test_keypoint_union_fresh_test_split(tmp_path):
+    """``--test-seed``: a union_test drawn with another generator seed (new
+    images, nothing else written), read by every evaluate stage while the
+    train stages stay as they were (so their cached runs are reused)."""
+    import json
+    import keypoint_union as ku
+    from mmengine.config import Config
+    from animal_da.apis.overrides import apply_options
+    preset = dict(ku.PRESETS['cpu-small'], num_images=16, eval_images=3)
+    data = str(tmp_path / 'union')
+    with pytest.raises(ValueError, match='test-seed 0'):
+        ku.ensure_test_data(preset, data, 0)
+    folder, meta = ku.ensure_test_data(preset, data, 1)
+    assert folder == data + '_test_seed1'
+    assert meta['seed'] == 1 and meta['splits'] == {'union_test': 3}
+    ku.ensure_union_data(dict(preset, eval_images=3), data)
+    ann = {d: json.load(open(osp.join(d, 'annotations', 'union_test.json')))
+           for d in (data, folder)}
+    assert len(ann[folder]['images']) == 3
+    assert ann[folder]['categories'] == ann[data]['categories']
+    kps = {d: [a['keypoints'] for a in ann[d]['annotations']] for d in ann}
+    assert kps[folder] != kps[data]  # other animals, not a copy
+    rows = ['naive_merge', 'naive_merge_longer', 'freenet']
+    wf = ku.union_workflow(preset, data, 0, rows)
+    moved = ku.on_test_data(wf, folder)
+    for name, st in wf.stages.items():
+        if st['kind'] == 'evaluate':
+            opts = moved.stages[name]['cfg_options']
+            cfg = Config.fromfile(osp.join(
+                REPO, 'configs/freenet/'
+                'td-hm_res18_synanimal-union-naive-10pct_96x96_demo.py'))
+            apply_options(cfg, opts)
+            assert cfg.test_dataloader.dataset.data_root == folder
+            assert cfg.train_dataloader.dataset.datasets[0].data_root \
+                != folder
+        else:
+            assert moved.stages[name] == st
+    assert moved.data_root == wf.data_root and moved.seed == wf.seed
+
+
 def test_keypoint_union_val_keeps_earlier_trials(tmp_path):
     """A val run adds its trials to the JSON of an earlier run on the same
     data and seed (its own rows replace the earlier ones), and starts

@@ -22,10 +22,19 @@ interrupted benchmark resumes, and each finished seed leaves a record in
 ``docs/benchmarks/runs/`` that stands in for its run under the same
 settings (``--fresh`` ignores it).
 
+``--test-seed N`` evaluates the same trained models on a fresh
+``union_test`` drawn by the generator with seed ``N`` (new images, the
+same distribution, in ``<data>_test_seed<N>``; nothing is retrained): a
+test split that no earlier choice has seen, for a setting chosen after
+``union_test`` had been looked at. Its JSON and records carry the suffix
+``_test-seed<N>``.
+
 Example:
     python tools/bench/keypoint_union.py --preset cpu-small
     python tools/bench/keypoint_union.py --rows naive_merge \
         naive_merge_longer freenet
+    python tools/bench/keypoint_union.py --preset cpu-converged \
+        --freenet-trial quarter_pw7_x10 --test-seed 1
 """
 import argparse
 import json
@@ -382,6 +391,35 @@ def ensure_union_data(preset: dict, data: str) -> dict:
                               union_val=n, union_test=n))
 
 
+def ensure_test_data(preset: dict, data: str, seed: int) -> dict:
+    """Generate a fresh ``union_test`` alone, drawn with generator seed
+    ``seed`` (the training data uses seed 0), in ``<data>_test_seed<N>``
+    unless it is there; ``(folder, its meta.json content)``."""
+    if seed == 0:
+        raise ValueError('--test-seed 0 is the benchmark\'s own union_test; '
+                         'give another generator seed')
+    folder = f'{data.rstrip("/")}_test_seed{seed}'
+    n = preset.get('eval_images')
+    meta = ensure_dataset(folder, preset['num_images'], seed=seed, nproc=2,
+                          layout='keypoint_sets', show_progress=False,
+                          splits=['union_test'],
+                          split_sizes=None if n is None else dict(
+                              union_test=n))
+    return folder, meta
+
+
+def on_test_data(wf: Config, folder: str) -> Config:
+    """``wf`` with every evaluate stage reading ``union_test`` from
+    ``folder`` (train stages, and their cached results, unchanged)."""
+    stages = wf.stages.to_dict()
+    for st in stages.values():
+        if st['kind'] == 'evaluate':
+            st['cfg_options'] = dict(
+                st.get('cfg_options') or {},
+                **{'test_dataloader.dataset.data_root': folder})
+    return Config(dict(wf.to_dict(), stages=stages))
+
+
 def trial_stage(stage: dict, preset: dict, trial: str,
                 seed: Optional[int] = None) -> dict:
     """The FreeNet train ``stage`` with the trial's epochs and options
@@ -528,6 +566,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--fresh', action='store_true',
                         help='run seeds again even where docs/benchmarks/'
                         'runs/ holds their record under the same settings')
+    parser.add_argument('--test-seed', type=int,
+                        help='evaluate on a fresh union_test drawn with '
+                        'this generator seed (not 0) instead of the '
+                        'benchmark\'s own; the trained stages are reused')
     args = parser.parse_args(argv)
     preset = dict(PRESETS[args.preset])
     if args.freenet_trial:
@@ -542,14 +584,22 @@ def main(argv: Optional[List[str]] = None) -> dict:
     # run (seeds finished in other sessions)
     settings = dict({k: v for k, v in preset.items() if k != 'seeds'},
                     freenet_options=TRIALS[trial][1], data=meta)
+    test_suffix = ''
+    if args.test_seed is not None:
+        test_folder, test_meta = ensure_test_data(preset, args.data,
+                                                  args.test_seed)
+        settings['test_data'] = test_meta
+        test_suffix = f'_test-seed{args.test_seed}'
     summaries = []
     for seed in seeds:
         logger.info(f'seed {seed}')
         wf = union_workflow(preset, args.data, seed, args.rows)
+        if args.test_seed is not None:
+            wf = on_test_data(wf, test_folder)
         summaries.append(run_seed_cached(
             wf, osp.join(work, f'seed{seed}'),
             osp.join(RECORDS, f'keypoint_union_{args.preset}_{trial}_'
-                     f'seed{seed}.json'), settings,
+                     f'seed{seed}{test_suffix}.json'), settings,
             evaluated_methods(wf), fresh=args.fresh, logger=logger))
     rows = collect_rows(summaries, seeds)
     by = {r['method']: r for r in rows}
@@ -562,6 +612,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
         freenet_trial=dict(name=trial, epochs_scale=TRIALS[trial][0],
                            options=settings['freenet_options']),
         rows=rows, freenet_gain=gains(by),
+        test_split='union_test' if args.test_seed is None else dict(
+            split='union_test', generator_seed=args.test_seed,
+            data=test_folder),
         total_minutes=round((time.perf_counter() - t0) / 60, 1))
     if args.note:
         result['note'] = args.note
@@ -573,8 +626,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
             time_vs_plain=round(naive_ips / fn_ips, 2))
     suffix = '' if trial == PRESETS[args.preset]['freenet_trial'] else \
         f'_{trial}'
-    out = args.out or osp.join(REPO, 'docs', 'benchmarks',
-                               f'keypoint_union_{args.preset}{suffix}.json')
+    out = args.out or osp.join(
+        REPO, 'docs', 'benchmarks',
+        f'keypoint_union_{args.preset}{suffix}{test_suffix}.json')
     dump_json_atomic(result, out, indent=2)
     logger.info('\n' + union_table(rows))
     for ctrl, g in result['freenet_gain'].items():

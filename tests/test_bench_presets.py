@@ -647,6 +647,7 @@ def test_keypoint_union_fresh_test_split(tmp_path):
     """``--test-seed``: a union_test drawn with another generator seed (new
     images, nothing else written), read by every evaluate stage while the
     train stages stay as they were (so their cached runs are reused)."""
+    import copy
     import json
     import keypoint_union as ku
     from mmengine.config import Config
@@ -668,13 +669,13 @@ def test_keypoint_union_fresh_test_split(tmp_path):
     rows = ['naive_merge', 'naive_merge_longer', 'freenet']
     wf = ku.union_workflow(preset, data, 0, rows)
     moved = ku.on_test_data(wf, folder)
+    naive = Config.fromfile(osp.join(
+        REPO, 'configs/freenet/'
+        'td-hm_res18_synanimal-union-naive-10pct_96x96_demo.py'))
     for name, st in wf.stages.items():
         if st['kind'] == 'evaluate':
-            opts = moved.stages[name]['cfg_options']
-            cfg = Config.fromfile(osp.join(
-                REPO, 'configs/freenet/'
-                'td-hm_res18_synanimal-union-naive-10pct_96x96_demo.py'))
-            apply_options(cfg, opts)
+            cfg = copy.deepcopy(naive)
+            apply_options(cfg, moved.stages[name]['cfg_options'])
             assert cfg.test_dataloader.dataset.data_root == folder
             assert cfg.train_dataloader.dataset.datasets[0].data_root \
                 != folder

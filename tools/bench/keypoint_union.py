@@ -41,7 +41,7 @@ import json
 import os.path as osp
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from mmengine.config import Config
 from mmengine.logging import MMLogger
@@ -391,7 +391,8 @@ def ensure_union_data(preset: dict, data: str) -> dict:
                               union_val=n, union_test=n))
 
 
-def ensure_test_data(preset: dict, data: str, seed: int) -> dict:
+def ensure_test_data(preset: dict, data: str,
+                     seed: int) -> Tuple[str, dict]:
     """Generate a fresh ``union_test`` alone, drawn with generator seed
     ``seed`` (the training data uses seed 0), in ``<data>_test_seed<N>``
     unless it is there; ``(folder, its meta.json content)``."""

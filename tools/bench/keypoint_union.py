@@ -27,7 +27,8 @@ settings (``--fresh`` ignores it).
 same distribution, in ``<data>_test_seed<N>``; nothing is retrained): a
 test split that no earlier choice has seen, for a setting chosen after
 ``union_test`` had been looked at. Its JSON and records carry the suffix
-``_test-seed<N>``.
+``_test-seed<N>``; the seed's work dir then holds these evaluations (a
+later run without the option evaluates on ``union_test`` again).
 
 Example:
     python tools/bench/keypoint_union.py --preset cpu-small

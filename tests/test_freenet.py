@@ -352,6 +352,50 @@ def test_union_sources_load_in_their_own_datasets(tiny_union_data):
             cats[0]['keypoints'])
 
 
+def test_freenet_animalpose_files_read_in_their_own_order(
+        tiny_union_data, tmp_path):
+    """FreeNet's AnimalPose files list the joints in another order than
+    mmpose's: read as ``animalpose_freenet`` they give the same union
+    keypoints as mmpose's order does; read as ``animalpose`` they fail
+    instead of training every joint as another one."""
+    from animal_da.datasets.keypoint_sets import normalise_joint_name
+    with open(osp.join(tiny_union_data, 'annotations',
+                       'animalpose_train.json')) as f:
+        coco = json.load(f)
+    mm = [normalise_joint_name(n)
+          for n in keypoint_names(SOURCES['animalpose'][0])]
+    fn = keypoint_names(SOURCES['animalpose_freenet'][0])
+    order = [mm.index(normalise_joint_name(n)) for n in fn]
+    for ann in coco['annotations']:
+        k = np.asarray(ann['keypoints']).reshape(-1, 3)
+        ann['keypoints'] = k[order].reshape(-1).tolist()
+    for cat in coco['categories']:
+        cat['keypoints'] = list(fn)
+        cat.pop('skeleton', None)
+    path = str(tmp_path / 'animal_pose_train.json')
+    with open(path, 'w') as f:
+        json.dump(coco, f)
+
+    def union_keypoints(keypoint_set, ann_file):
+        ds = DATASETS.build(dict(
+            type='KeypointUnionDataset', union='animal_union21',
+            datasets=[dict(type='SemiPoseDataset', keypoint_set=keypoint_set,
+                           data_root=tiny_union_data, ann_file=ann_file,
+                           data_prefix=dict(img='images/'))]))
+        return [(ds[i]['keypoints'], ds[i]['keypoints_visible'])
+                for i in range(len(ds))]
+    ours = union_keypoints('animalpose_freenet', path)
+    ref = union_keypoints('animalpose', 'annotations/animalpose_train.json')
+    assert len(ours) == len(ref) > 0
+    for (k, v), (rk, rv) in zip(ours, ref):
+        np.testing.assert_array_equal(k, rk)
+        np.testing.assert_array_equal(v, rv)
+    with pytest.raises(ValueError, match='another order'):
+        DATASETS.build(dict(type='SemiPoseDataset', keypoint_set='animalpose',
+                            data_root=tiny_union_data, ann_file=path,
+                            data_prefix=dict(img='images/'), pipeline=[]))
+
+
 def test_union_generation_is_reproducible_and_domains_unchanged(tmp_path):
     from animal_da.datasets.synthetic import generate_dataset
     a, b = str(tmp_path / 'a'), str(tmp_path / 'b')

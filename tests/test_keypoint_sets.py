@@ -9,8 +9,11 @@ from mmpose.registry import METRICS, TRANSFORMS
 import animal_da  # noqa: F401
 from animal_da.datasets.keypoint_sets import (PART_GROUPS, SOURCES, UNIONS,
                                               annotated_joints,
+                                              check_keypoint_order,
                                               inverse_mapping, joint_subsets,
-                                              keypoint_names, union_mapping)
+                                              keypoint_names,
+                                              normalise_joint_name,
+                                              union_mapping)
 from animal_da.datasets.keypoint_states import (FILTERED, NOT_ANNOTATED,
                                                 OCCLUDED, VISIBLE)
 
@@ -22,6 +25,9 @@ MMPOSE_ANIMALPOSE = [(0, 0), (1, 1), (2, 17), (3, 18), (4, 2), (5, 19),
                      (6, 4), (7, 20), (8, 5), (9, 8), (10, 11), (11, 14),
                      (12, 6), (13, 9), (14, 12), (15, 15), (16, 7), (17, 10),
                      (18, 13), (19, 16)]
+#: FreeNet's map of its own AnimalPose order (its re-split files)
+FREENET_ANIMALPOSE = [0, 1, 2, 17, 18, 5, 8, 11, 14, 6, 9, 12, 15, 7, 10, 13,
+                      16, 19, 20, 4]
 
 
 def test_mappings_reproduce_freenet():
@@ -31,6 +37,9 @@ def test_mappings_reproduce_freenet():
         assert union_mapping('animalpose', union) == MMPOSE_ANIMALPOSE
     assert [u for _, u in union_mapping('tigdog', 'animal_union24')] == \
         FREENET_TIGDOG
+    for union in UNIONS:
+        assert [u for _, u in union_mapping('animalpose_freenet', union)] \
+            == FREENET_ANIMALPOSE
     # TigDog's chin and shoulders are not in the 21-joint union
     assert len(union_mapping('tigdog', 'animal_union21')) == 16
 
@@ -230,3 +239,56 @@ def test_joint_subset_metric_counts_only_annotated():
     assert out['only_animalpose/coco/AP'] < 0.5
     assert out['ap10k/coco/AP'] < 1.0 and out['only_ap10k/coco/AP'] == 1.0
     assert set(k.split('/')[0] for k in out) == set(joint_subsets(union))
+
+
+def test_animalpose_in_freenets_order_is_mmposes_joints_renamed():
+    """The FreeNet-order AnimalPose metainfo holds mmpose's AnimalPose
+    entries, joint by joint (matched by name, not position)."""
+    ours = parse_pose_metainfo(
+        dict(from_file=SOURCES['animalpose_freenet'][0]))
+    mm = parse_pose_metainfo(dict(from_file=SOURCES['animalpose'][0]))
+    norm = normalise_joint_name
+    ours_names = keypoint_names(SOURCES['animalpose_freenet'][0])
+    mm_names = keypoint_names(SOURCES['animalpose'][0])
+    assert ours_names[:3] == ('left_eye', 'right_eye', 'nose')
+    assert ours_names[-3:] == ('throat', 'withers', 'tailbase')
+    to_mm = {i: [norm(n) for n in mm_names].index(norm(name))
+             for i, name in enumerate(ours_names)}
+    assert sorted(to_mm.values()) == list(range(20))
+    assert list(to_mm.values()) != list(range(20))  # another order
+    for i, j in to_mm.items():
+        assert ours['sigmas'][i] == mm['sigmas'][j]
+        assert ours['dataset_keypoint_weights'][i] == \
+            mm['dataset_keypoint_weights'][j]
+        assert (i in ours['upper_body_ids']) == (j in mm['upper_body_ids'])
+        assert to_mm[ours['flip_indices'][i]] == mm['flip_indices'][j]
+    links = {frozenset(to_mm[k] for k in link)
+             for link in ours['skeleton_links']}
+    assert links == {frozenset(link) for link in mm['skeleton_links']}
+
+
+def test_joint_names_compare_across_spellings():
+    norm = normalise_joint_name
+    assert norm('left_front_paw') == norm('L_F_Paw') == 'lfpaw'
+    assert norm('L_EarBase') == norm('left_ear')
+    assert norm('Root of tail') == norm('root_of_tail') == norm('TailBase')
+    assert norm('L_F_Elbow') != norm('L_F_Knee')
+    mm = keypoint_names(SOURCES['animalpose'][0])
+    fn = keypoint_names(SOURCES['animalpose_freenet'][0])
+    assert check_keypoint_order(mm, mm, 'f') is None
+    # AP-10K's own file spells its joints differently, in mmpose's order
+    ap10k_file = ['left_eye', 'right_eye', 'nose', 'neck', 'root_of_tail',
+                  'left_shoulder', 'left_elbow', 'left_front_paw',
+                  'right_shoulder', 'right_elbow', 'right_front_paw',
+                  'left_hip', 'left_knee', 'left_back_paw', 'right_hip',
+                  'right_knee', 'right_back_paw']
+    assert check_keypoint_order(
+        ap10k_file, keypoint_names(SOURCES['ap10k'][0]), 'f') is None
+    # FreeNet's AnimalPose file read with mmpose's order: an error naming
+    # the keypoint set that fits
+    with pytest.raises(ValueError, match='animalpose_freenet'):
+        check_keypoint_order(fn, mm, 'animal_pose_train.json')
+    # names that cannot be matched (FreeNet's union val file lists AP-10K's
+    # 17): a message, not an error
+    assert 'not checked' in check_keypoint_order(
+        ap10k_file, keypoint_names(UNIONS['animal_union21']), 'f')

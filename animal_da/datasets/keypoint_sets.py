@@ -9,6 +9,7 @@ upper/lower body, ``joint_weights`` (FreeNet's ``kps_weights``) and sigmas
 live in the metainfo files of ``animal_da/datasets/metainfo/``.
 """
 import os.path as osp
+import re
 from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -65,6 +66,19 @@ SOURCES: Dict[str, Tuple[str, Dict[str, str]]] = {
         'L_B_Knee': 'L_B_knee', 'R_B_Knee': 'R_B_knee',
         'L_F_Paw': 'L_F_paw', 'R_F_Paw': 'R_F_paw', 'L_B_Paw': 'L_B_paw',
         'R_B_Paw': 'R_B_paw'}),
+    # AnimalPose in FreeNet's order: its re-split annotation files
+    # (animal_pose_{train,val}.json) list the joints differently from
+    # mmpose's AnimalPose files; same semantic assumption as above
+    'animalpose_freenet': (osp.join(METAINFO_DIR, 'animalpose_freenet.py'), {
+        'left_eye': 'L_eye', 'right_eye': 'R_eye', 'nose': 'nose',
+        'left_ear': 'L_ear', 'right_ear': 'R_ear',
+        'left_front_elbow': 'L_F_hip', 'right_front_elbow': 'R_F_hip',
+        'left_back_elbow': 'L_B_hip', 'right_back_elbow': 'R_B_hip',
+        'left_front_knee': 'L_F_knee', 'right_front_knee': 'R_F_knee',
+        'left_back_knee': 'L_B_knee', 'right_back_knee': 'R_B_knee',
+        'left_front_paw': 'L_F_paw', 'right_front_paw': 'R_F_paw',
+        'left_back_paw': 'L_B_paw', 'right_back_paw': 'R_B_paw',
+        'throat': 'throat', 'withers': 'wither', 'tailbase': 'tail'}),
     # TigDog's 19 landmarks in FreeNet's order (our tigdog19 metainfo)
     'tigdog': (osp.join(METAINFO_DIR, 'tigdog19.py'), {
         'left_eye': 'L_eye', 'right_eye': 'R_eye', 'chin': 'chin',
@@ -167,6 +181,60 @@ def keypoint_names(metainfo_file: str) -> Tuple[str, ...]:
     meta = parse_pose_metainfo(dict(from_file=metainfo_file))
     return tuple(meta['keypoint_id2name'][i]
                  for i in range(meta['num_keypoints']))
+
+
+#: spelling variants of one joint across annotation files and metainfo
+#: (after lower-casing, dropping separators and abbreviating sides)
+_NAME_SYNONYMS = {'learbase': 'lear', 'rearbase': 'rear',
+                  'tailbase': 'tail', 'rootoftail': 'tail'}
+_NAME_TOKENS = {'left': 'l', 'right': 'r', 'front': 'f', 'back': 'b'}
+
+
+def normalise_joint_name(name: str) -> str:
+    """A joint name reduced so that one joint's spellings in different
+    files compare equal (``left_front_paw``, ``L_F_Paw`` -> ``lfpaw``)."""
+    tokens = [t for t in re.split(r'[^a-z0-9]+', name.lower()) if t]
+    joined = ''.join(_NAME_TOKENS.get(t, t) for t in tokens)
+    return _NAME_SYNONYMS.get(joined, joined)
+
+
+def check_keypoint_order(file_names: Sequence[str],
+                         metainfo_names: Sequence[str],
+                         where: str) -> Optional[str]:
+    """Compare the keypoint names an annotation file lists (its COCO
+    categories' ``keypoints``) with the metainfo it is read with.
+
+    Args:
+        file_names (Sequence[str]): The file's names, in its order.
+        metainfo_names (Sequence[str]): The metainfo's, in its order.
+        where (str): The file, for messages.
+
+    Returns:
+        str | None: None when the names agree (up to spelling); otherwise
+        a message that they could not be matched (other names or counts).
+
+    Raises:
+        ValueError: The same joints in another order: every keypoint would
+            be read as another joint.
+    """
+    a = [normalise_joint_name(n) for n in file_names]
+    b = [normalise_joint_name(n) for n in metainfo_names]
+    if a == b:
+        return None
+    if sorted(a) == sorted(b):
+        known = [k for k in SOURCES
+                 if [normalise_joint_name(n) for n in keypoint_names(
+                     SOURCES[k][0])] == a]
+        hint = (f"keypoint_set={known[0]!r} has the file's order"
+                if known else 'give a metainfo in the file\'s order')
+        raise ValueError(
+            f'{where} lists its keypoints in another order than the '
+            f'metainfo it is read with ({list(file_names)} against '
+            f'{list(metainfo_names)}): every keypoint would be read as '
+            f'another joint; {hint}')
+    return (f'{where}: its keypoint names {list(file_names)} do not match '
+            f'the metainfo\'s {list(metainfo_names)}; their order is not '
+            'checked')
 
 
 def _check(union: str, source: Optional[str] = None) -> None:

@@ -11,7 +11,7 @@ from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
 
 from ..pseudo_labels import build_filter, load_pseudo_labels
-from .keypoint_sets import metainfo_file
+from .keypoint_sets import check_keypoint_order, metainfo_file
 
 
 def _read_id_list(path: str) -> List[int]:
@@ -103,6 +103,25 @@ class SemiPoseDataset(BaseCocoStyleDataset):
                 raise ValueError('give keypoint_set or metainfo, not both')
             kwargs['metainfo'] = dict(from_file=metainfo_file(keypoint_set))
         super().__init__(*args, **kwargs)
+
+    def _load_annotations(self):
+        """mmpose's loader, then the keypoint names the file's categories
+        list checked against the metainfo: a file read with a metainfo in
+        another joint order fails here instead of training every keypoint
+        as another joint."""
+        instances, images = super()._load_annotations()
+        meta = self.metainfo
+        names = [meta['keypoint_id2name'][i]
+                 for i in range(meta['num_keypoints'])]
+        seen = set()
+        for cat in self._metainfo.get('CLASSES', []):
+            listed = tuple(cat.get('keypoints') or ())
+            if listed and listed not in seen:
+                seen.add(listed)
+                message = check_keypoint_order(listed, names, self.ann_file)
+                if message:
+                    MMLogger.get_current_instance().warning(message)
+        return instances, images
 
     def parse_data_info(self, raw_data_info: dict) -> Optional[dict]:
         """Parse an instance, keeping bbox-only ones."""

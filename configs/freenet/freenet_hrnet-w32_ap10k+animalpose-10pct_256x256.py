@@ -26,8 +26,9 @@ train_dataloader = dict(
              labelled={{_base_.labelled}}, data_root='data/ap10k/', data_mode='topdown',
              ann_file='annotations/ap10k-train-split1.json',
              data_prefix=dict(img='data/')),
-        dict(type='SemiPoseDataset', keypoint_set='animalpose', role='all',
-             labelled={{_base_.labelled}}, data_root='data/animalpose/',
+        dict(type='SemiPoseDataset', keypoint_set='animalpose_freenet',
+             role='all', labelled={{_base_.labelled}},
+             data_root='data/animalpose/',
              data_mode='topdown', ann_file='annotations/animal_pose_train.json',
              data_prefix=dict(img='images/')),
     ]))

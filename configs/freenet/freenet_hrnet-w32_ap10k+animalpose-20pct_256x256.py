@@ -8,8 +8,8 @@ train_dataloader = dict(dataset=dict(datasets=[
          labelled=labelled, data_root='data/ap10k/', data_mode='topdown',
          ann_file='annotations/ap10k-train-split1.json',
          data_prefix=dict(img='data/')),
-    dict(type='SemiPoseDataset', keypoint_set='animalpose', role='all',
-         labelled=labelled, data_root='data/animalpose/',
+    dict(type='SemiPoseDataset', keypoint_set='animalpose_freenet',
+         role='all', labelled=labelled, data_root='data/animalpose/',
          data_mode='topdown', ann_file='annotations/animal_pose_train.json',
          data_prefix=dict(img='images/')),
 ]))

@@ -1,6 +1,7 @@
 # FreeNet setting (c) (METHODS.md 3.3): AP-10K train split 1 + AnimalPose
 # train (FreeNet's 9:1 re-split, resources/annotation_files/
-# animal_pose_{train,val}.json, in data/animalpose/annotations/) merged into
+# animal_pose_{train,val}.json, in data/animalpose/annotations/, in its own
+# joint order: keypoint_set animalpose_freenet) merged into
 # the 21-joint union; a random 10 % of the annotations labelled (per dataset
 # here, seed 2; FreeNet draws over the pool with Python's random). The naive
 # merge: the supervised base network of that setting.
@@ -14,8 +15,8 @@ sources = [
          labelled=labelled, data_root='data/ap10k/', data_mode='topdown',
          ann_file='annotations/ap10k-train-split1.json',
          data_prefix=dict(img='data/')),
-    dict(type='SemiPoseDataset', keypoint_set='animalpose', role='labelled',
-         labelled=labelled, data_root='data/animalpose/',
+    dict(type='SemiPoseDataset', keypoint_set='animalpose_freenet',
+         role='labelled', labelled=labelled, data_root='data/animalpose/',
          data_mode='topdown', ann_file='annotations/animal_pose_train.json',
          data_prefix=dict(img='images/')),
 ]

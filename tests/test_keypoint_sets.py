@@ -241,6 +241,58 @@ def test_joint_subset_metric_counts_only_annotated():
     assert set(k.split('/')[0] for k in out) == set(joint_subsets(union))
 
 
+def test_joint_subset_metric_per_source_dataset(tmp_path):
+    """group_by evaluates each source dataset's images apart (FreeNet's
+    union val file marks them ``from``): each group's figures are those of
+    the metric run on that group's samples alone."""
+    import json
+    union = 'animal_union21'
+    meta = parse_pose_metainfo(dict(from_file=UNIONS[union]))
+    meta['CLASSES'] = [dict(id=1, name='animal')]
+    ann_file = str(tmp_path / 'union_val.json')
+    origin = {i: ('ap_10k' if i <= 3 else 'animal_pose') for i in range(1, 6)}
+    with open(ann_file, 'w') as f:
+        json.dump(dict(images=[dict(id=i, **{'from': g})
+                               for i, g in origin.items()] + [dict(id=6)]),
+                  f)
+    rng = np.random.default_rng(1)
+    samples = []
+    for i in range(1, 7):
+        gt = rng.uniform(10, 90, (21, 2))
+        pred = gt + rng.normal(0, 3 if origin.get(i) == 'ap_10k' else 12,
+                               gt.shape)
+        samples.append(_sample(pred, gt, np.ones(21), i, meta))
+    cfg = dict(type='JointSubsetMetric', subsets=union,
+               metrics=[dict(type='CocoMetric', ann_file=None),
+                        dict(type='PCKAccuracy', thr=0.05)])
+    grouped = METRICS.build(dict(cfg, group_by=dict(ann_file=ann_file,
+                                                    field='from')))
+    grouped.dataset_meta = meta
+    grouped.process({}, samples[:4])  # two batches
+    grouped.process({}, samples[4:])
+    out = grouped.evaluate(6)
+    for group in ('ap_10k', 'animal_pose'):
+        alone = METRICS.build(cfg)
+        alone.dataset_meta = meta
+        part = [s for s in samples if origin.get(s['img_id']) == group]
+        alone.process({}, part)
+        ref = alone.evaluate(len(part))
+        for key in ('all/coco/AP', 'shared/PCK', 'only_animalpose/PCK'):
+            assert out[f'{group}/{key}'] == pytest.approx(ref[key])
+    # the whole set is still evaluated as before, and the groups differ
+    assert out['ap_10k/all/PCK'] > out['animal_pose/all/PCK']
+    assert 'all/coco/AP' in out and not any(k.startswith('None')
+                                            for k in out)
+    # the file is read on first use (a config builds without its data)
+    missing = METRICS.build(dict(cfg, group_by=dict(ann_file=ann_file,
+                                                    field='source')))
+    missing.dataset_meta = meta
+    with pytest.raises(ValueError, match='field'):
+        missing.process({}, samples)
+    with pytest.raises(ValueError, match='group_by'):
+        METRICS.build(dict(cfg, group_by=dict(field='from')))
+
+
 def test_animalpose_in_freenets_order_is_mmposes_joints_renamed():
     """The FreeNet-order AnimalPose metainfo holds mmpose's AnimalPose
     entries, joint by joint (matched by name, not position)."""

@@ -32,11 +32,16 @@ val_dataloader = dict(
                  data_prefix=dict(img=''),
                  pipeline={{_base_.val_pipeline}}))
 test_dataloader = val_dataloader
+# every joint subset also per source dataset: the file marks each image
+# "from" ap_10k or animal_pose
 val_evaluator = [
     dict(type='JointSubsetMetric', subsets=union,
          metrics=[dict(type='CocoMetric', ann_file=None),
                   dict(type='PCKAccuracy', thr=0.05),
-                  dict(type='CropPCKAccuracy', thr=0.05)])
+                  dict(type='CropPCKAccuracy', thr=0.05)],
+         group_by=dict(
+             ann_file='data/freenet/ap_10k_animal_pose_union_val.json',
+             field='from'))
 ]
 test_evaluator = val_evaluator
 default_hooks = dict(checkpoint=dict(save_best='all/coco/AP'))

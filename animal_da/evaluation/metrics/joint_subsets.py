@@ -1,9 +1,13 @@
 """Metrics on named subsets of a keypoint set (all, shared, exclusive and
-per-source joints of a union), in one evaluation."""
+per-source joints of a union), in one evaluation, optionally also per group
+of images (e.g. per source dataset of a merged val file)."""
 import copy
+import json
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
+import torch
+from mmengine.dist import all_reduce
 from mmengine.evaluator import BaseMetric
 from mmpose.registry import METRICS
 
@@ -105,6 +109,14 @@ class JointSubsetMetric(BaseMetric):
             ``PCK`` and ``crop/PCK``; None with ``all_keys=True``: every
             key). ``all`` reports every key.
         all_keys (bool): Report every key of every subset.
+        group_by (dict, optional): Also evaluate each group of images
+            apart: ``dict(ann_file=..., field='from')`` groups the
+            evaluated images by that field of the COCO file's ``images``
+            (FreeNet's union val file marks each image ``from`` its source
+            dataset), so one evaluation gives every subset per source
+            dataset too. Keys ``<group>/<subset>/<metric key>``, with
+            ``subset_keys`` only; images without the field are left out of
+            the groups.
         collect_device (str): As for mmengine metrics.
         prefix (str, optional): Unused beyond mmengine's convention (each
             key carries its subset name).
@@ -116,6 +128,7 @@ class JointSubsetMetric(BaseMetric):
                  sources: Optional[Sequence[str]] = None,
                  subset_keys: Sequence[str] = ('coco/AP', 'PCK', 'crop/PCK'),
                  all_keys: bool = False,
+                 group_by: Optional[dict] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -133,9 +146,50 @@ class JointSubsetMetric(BaseMetric):
                 raise ValueError(
                     'JointSubsetMetric slices the ground truth of the '
                     'samples: give its CocoMetric ann_file=None')
-        self.metrics = {name: [METRICS.build(
-            dict(cfg, collect_device=collect_device)) for cfg in metrics]
-                        for name in self.subsets}
+
+        self._metric_cfgs = [dict(cfg, collect_device=collect_device)
+                             for cfg in metrics]
+        self.metrics = self._build_metrics()
+        if group_by and (set(group_by) - {'ann_file', 'field'}
+                         or 'ann_file' not in group_by):
+            raise ValueError("group_by takes dict(ann_file=..., field=...), "
+                             f'got {group_by}')
+        self.group_by = group_by
+        # read on first use, so that a config builds without its data
+        self.image_groups: Optional[Dict[int, str]] = None
+        self.group_metrics: Dict[str, dict] = {}
+        self._group_counts: Dict[str, int] = {}
+
+    def _build_metrics(self) -> Dict[str, list]:
+        """One copy of every wrapped metric per subset."""
+        return {name: [METRICS.build(copy.deepcopy(cfg))
+                       for cfg in self._metric_cfgs]
+                for name in self.subsets}
+
+    def _ensure_groups(self) -> None:
+        """Read ``group_by``'s file and build each group's metrics."""
+        if self.image_groups is not None:
+            return
+        self.image_groups = (self._read_groups(self.group_by)
+                             if self.group_by else {})
+        for group in sorted(set(self.image_groups.values())):
+            self.group_metrics[group] = self._build_metrics()
+            self._group_counts[group] = 0
+            if self._dataset_meta is not None:
+                self._set_meta(self.group_metrics[group])
+
+    @staticmethod
+    def _read_groups(group_by: dict) -> Dict[int, str]:
+        """Image id -> group, from ``group_by``'s COCO file and field."""
+        field = group_by.get('field', 'from')
+        with open(group_by['ann_file']) as f:
+            images = json.load(f).get('images', [])
+        groups = {int(im['id']): str(im[field]) for im in images
+                  if field in im}
+        if not groups:
+            raise ValueError(f'no image of {group_by["ann_file"]} has the '
+                             f'field {field!r} to group by')
+        return groups
 
     @property
     def dataset_meta(self) -> Optional[dict]:
@@ -150,8 +204,15 @@ class JointSubsetMetric(BaseMetric):
                 raise ValueError(f'joint subset {name} has index '
                                  f'{max(joints)}, but the dataset has {n} '
                                  'keypoints')
-            for metric in self.metrics[name]:
-                metric.dataset_meta = _slice_meta(meta, joints)
+        for metrics in [self.metrics, *self.group_metrics.values()]:
+            self._set_meta(metrics)
+
+    def _set_meta(self, metrics: Dict[str, list]) -> None:
+        """Each subset's metrics get the metainfo sliced to its joints."""
+        for name, joints in self.subsets.items():
+            sliced = _slice_meta(self._dataset_meta, joints)
+            for metric in metrics[name]:
+                metric.dataset_meta = copy.deepcopy(sliced)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Feed each subset's metrics the sliced samples."""
@@ -167,10 +228,22 @@ class JointSubsetMetric(BaseMetric):
                         f'{n}: evaluate on a file in the union\'s own order '
                         '(a converted source needs CocoMetric\'s '
                         'gt_converter, outside JointSubsetMetric)')
+        self._ensure_groups()
+        by_group: Dict[str, list] = {}
+        for s in data_samples:
+            group = self.image_groups.get(int(s.get('img_id', -1)))
+            if group is not None:
+                by_group.setdefault(group, []).append(s)
         for name, joints in self.subsets.items():
             sliced = [_slice_sample(s, joints) for s in data_samples]
             for metric in self.metrics[name]:
                 metric.process(data_batch, sliced)
+            for group, samples in by_group.items():
+                sliced = [_slice_sample(s, joints) for s in samples]
+                for metric in self.group_metrics[group][name]:
+                    metric.process(data_batch, sliced)
+        for group, samples in by_group.items():
+            self._group_counts[group] += len(samples)
 
     def compute_metrics(self, results: list) -> dict:
         """Not used: :meth:`evaluate` asks the wrapped metrics."""
@@ -185,4 +258,24 @@ class JointSubsetMetric(BaseMetric):
                     if name == 'all' or self.subset_keys is None or \
                             key in self.subset_keys:
                         out[f'{name}/{key}'] = val
+        # a group none of this evaluation's images belongs to, on any
+        # process (the choice must agree across processes: evaluate gathers)
+        self._ensure_groups()
+        groups = list(self.group_metrics)
+        counts = torch.tensor([float(self._group_counts[g]) for g in groups])
+        if groups:
+            all_reduce(counts)
+        for group, count in zip(groups, counts.tolist()):
+            by_subset = self.group_metrics[group]
+            seen = count > 0
+            for name, metrics in by_subset.items():
+                for metric in metrics:
+                    if not seen:
+                        metric.results.clear()
+                        continue
+                    for key, val in metric.evaluate(size).items():
+                        if self.subset_keys is None or \
+                                key in self.subset_keys:
+                            out[f'{group}/{name}/{key}'] = val
+            self._group_counts[group] = 0
         return out

@@ -832,9 +832,11 @@ def test_step_cost_keep_going_drops_a_broken_row(tiny_data, tmp_path):
     failed = {}
     rows = sc.measure(specs, tiny_data.rstrip('/') + '/', 4, 1,
                       str(tmp_path), width=0.25, device='cpu',
-                      failed=failed)
+                      failed=failed, data_wait=1)
     assert set(rows) == {'plain', 'fidip'}
     assert rows['plain']['ms_per_image'] > 0
+    # each kept row also trained from its own loader, timing the waits
+    assert all(r['breakdown_ms']['data_wait'] >= 0 for r in rows.values())
     assert set(failed) == {'broken'} and 'missing.py' in failed['broken']
     with pytest.raises(Exception):  # without it, errors propagate
         sc.measure({'broken': specs['broken']}, tiny_data, 4, 1,

@@ -30,7 +30,10 @@ views), ``teacher_forward`` (FreeNet's trained teacher), ``teacher_no_grad``,
 ``generator_forward`` (ASDA's STN), ``discriminator_step`` (FiDIP's),
 ``losses_filters_rendering`` (the rest of the recipe's loss: filters,
 re-rendered targets, warps, loss terms) and ``backward_optim`` (the rest:
-backward passes and optimiser steps). ``--batch-sizes`` also measures
+backward passes and optimiser steps); apart from the step's total,
+``data_wait`` (``--data-wait N``: N more steps fed by the row's own train
+loader with its config's workers, as in training: how long each waits for
+its batch). ``--batch-sizes`` also measures
 images/s of the plain and ScarceNet steps at other batch sizes (``scale``).
 Prints a table; writes ``docs/benchmarks/step_cost.json``
 (``step_cost_width<W>.json`` for another width).
@@ -169,6 +172,7 @@ class Run:
         if spec.get('scheduled'):
             self.model.scheduled.update(spec['scheduled'])
         self.optim = build_optim_wrapper(self.model, cfg.optim_wrapper)
+        self.cfg = cfg
         loader = Runner.build_dataloader(
             dict(cfg.train_dataloader, batch_size=batch_size, num_workers=0,
                  persistent_workers=False), seed=0)
@@ -280,6 +284,39 @@ class Run:
         if self.device.type == 'cuda':
             torch.cuda.synchronize(self.device)
 
+    def data_wait(self, iters: int, warmup: int = 2) -> float:
+        """Seconds per step that training waits for its next batch: the
+        row's own train loader (its config's loader workers) feeding
+        ``train_step`` as the Runner's loop does, the first ``warmup``
+        batches (worker start-up) left out."""
+        from mmengine.runner import Runner
+        loader = Runner.build_dataloader(
+            dict(self.cfg.train_dataloader, batch_size=self.batch_size,
+                 persistent_workers=False), seed=0)
+        waits: List[float] = []
+        it, skip = iter(loader), warmup
+        try:
+            while len(waits) < iters:
+                start = time.perf_counter()
+                try:
+                    batch = next(it)
+                except StopIteration:  # a small set: a new epoch, whose
+                    it, skip = iter(loader), warmup  # start-up is not kept
+                    continue
+                if skip > 0:
+                    skip -= 1
+                else:
+                    waits.append(time.perf_counter() - start)
+                self.model.train_step(batch, self.optim)
+                self._sync()
+        finally:
+            del it  # stops its workers
+        self.data_wait_s = float(np.mean(waits))
+        return self.data_wait_s
+
+    #: set by :meth:`data_wait`
+    data_wait_s: Optional[float] = None
+
     def row(self) -> dict:
         per_img = 1000 / self.batch_size
         ms = float(np.mean(self.times)) * per_img
@@ -287,10 +324,14 @@ class Run:
         parts = {k: self.parts[k] / steps * per_img for k in PARTS
                  if k in self.parts}
         parts['data'] = self.data_s * per_img
-        return dict(ms_per_image=round(ms, 2),
-                    images_per_s=round(1000 / ms, 1),
-                    breakdown_ms={k: round(v, 2) for k, v in parts.items()
-                                  if k in PARTS})
+        out = dict(ms_per_image=round(ms, 2),
+                   images_per_s=round(1000 / ms, 1),
+                   breakdown_ms={k: round(v, 2) for k, v in parts.items()
+                                 if k in PARTS})
+        if self.data_wait_s is not None:
+            out['breakdown_ms']['data_wait'] = round(
+                self.data_wait_s * per_img, 2)
+        return out
 
 
 def measure(specs: Dict[str, tuple], root: str, batch_size: int,
@@ -298,11 +339,14 @@ def measure(specs: Dict[str, tuple], root: str, batch_size: int,
             union_root: Optional[str] = None,
             part_bank: Optional[str] = None,
             device: str = 'cpu',
-            failed: Optional[Dict[str, str]] = None) -> Dict[str, dict]:
+            failed: Optional[Dict[str, str]] = None,
+            data_wait: int = 0) -> Dict[str, dict]:
     """Interleaved timing of rows (name -> (spec, options)) on
     ``device``. With ``failed`` (a dict), a row whose set-up or step raises
     is dropped and its error recorded there (``--keep-going``: one broken
-    row does not cost the others); without it, errors propagate."""
+    row does not cost the others); without it, errors propagate. With
+    ``data_wait`` > 0, each row then trains that many steps more from its
+    own loader (after the timed steps) to measure the wait for data."""
     def attempt(name: str, fn: Callable):
         if failed is None:
             return fn()
@@ -323,6 +367,11 @@ def measure(specs: Dict[str, tuple], root: str, batch_size: int,
     for n in range(batches + 1):
         for run in list(runs):
             if attempt(run.name, lambda: run.step(n) or True) is None:
+                runs.remove(run)
+    if data_wait > 0:
+        for run in list(runs):
+            if attempt(run.name, lambda: run.data_wait(data_wait)
+                       or True) is None:
                 runs.remove(run)
     return {run.name: run.row() for run in runs}
 
@@ -354,6 +403,11 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('--keep-going', action='store_true',
                         help='drop a row that raises (its error goes into '
                         'the JSON as failed) instead of stopping')
+    parser.add_argument('--data-wait', type=int, default=4,
+                        help='after the timed steps, train each row this '
+                        'many steps more from its own loader (its '
+                        'config\'s workers) and report the wait for the '
+                        'next batch (breakdown data_wait; 0: skip)')
     parser.add_argument('--threads', type=int,
                         help='torch.set_num_threads (default: torch\'s)')
     parser.add_argument('--out', help='JSON output (default: docs/'
@@ -394,7 +448,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         rows = measure(specs, root, args.batch_size, args.batches, tmp,
                        args.width, union_root, args.part_bank, device,
-                       failed)
+                       failed, data_wait=args.data_wait)
         scale = {}
         for bs in args.batch_sizes:
             lost: Optional[Dict[str, str]] = {} if args.keep_going \
@@ -430,7 +484,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
         'real; a FreeNet batch 1 labelled : 7 unlabelled (two views '
         'each); ScarceNet at small-loss rate 0.8 with every unlabelled '
         'keypoint pseudo-labelled; breakdown_ms.data is the pipeline in '
-        'the main process (in loader workers during training)',
+        'the main process (in loader workers during training); '
+        'breakdown_ms.data_wait (not part of ms_per_image) is what a step '
+        'waits for its batch from the config\'s own loader workers, '
+        'measured after the timed steps',
         rows=rows)
     if scale:
         result['scale_images_per_s'] = scale
@@ -440,12 +497,13 @@ def main(argv: Optional[List[str]] = None) -> dict:
         REPO, 'docs', 'benchmarks', 'step_cost.json' if args.width == 1.0
         else f'step_cost_width{args.width:g}.json')
     dump_json_atomic(result, out, indent=2)
+    cols = PARTS + ('data_wait', )
     print('| row | ms/image | images/s | x plain | ' +
-          ' | '.join(PARTS) + ' |')
+          ' | '.join(cols) + ' |')
     for k, r in rows.items():
         print(f'| {k} | {r["ms_per_image"]} | {r["images_per_s"]} | '
               f'{r["time_vs_plain"]} | ' + ' | '.join(
-                  str(r['breakdown_ms'].get(p, '')) for p in PARTS) + ' |')
+                  str(r['breakdown_ms'].get(p, '')) for p in cols) + ' |')
     for bs, v in scale.items():
         print(f'batch {bs}: {v}')
     print(json.dumps(result))

@@ -18,6 +18,8 @@ CONFIGS = sorted(
                          ids=[osp.relpath(c, REPO) for c in CONFIGS])
 def test_config_builds(path):
     from mmpose.registry import DATASETS, MODELS, TRANSFORMS
+
+    from animal_da.datasets.keypoint_sets import metainfo_file
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmpose'
     assert 'animal_da' in cfg.custom_imports['imports']
@@ -34,6 +36,8 @@ def test_config_builds(path):
     while todo:  # through RepeatDataset / ConcatDataset / union wrappers
         ds = todo.pop()
         assert DATASETS.get(ds.type) is not None, ds.type
+        if ds.get('keypoint_set'):  # a known set, with its metainfo file
+            assert osp.isfile(metainfo_file(ds.keypoint_set)), ds
         steps += list(ds.get('pipeline') or [])  # wrappers may hold one
         if 'dataset' in ds:
             todo.append(ds.dataset)

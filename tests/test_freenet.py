@@ -193,6 +193,44 @@ def test_pseudo_labels_at_the_argmax_or_a_quarter_pixel_from_it():
         assert centre == pytest.approx(expect, abs=0.05)
     with pytest.raises(ValueError, match='pl_locate'):
         _tiny_freenet(pl_locate='nearest')
+    # untruncated: peak 1 at the label, and no 3-sigma window (HRNet's
+    # rendering is zero 4 sigma away, FreeNet's is not)
+    loc = torch.tensor([[[10., 12.]]])
+    for mode in ('untruncated', 'hrnet'):
+        heat, _ = render_gaussian(loc, torch.ones(1, 1), 2.0, (24, 24),
+                                  mode=mode)
+        assert float(heat[0, 0, 12, 10]) == pytest.approx(1.0)
+        far = float(heat[0, 0, 12, 18])  # 8 px = 4 sigma from the centre
+        if mode == 'untruncated':
+            assert far == pytest.approx(np.exp(-8.0), rel=1e-5)
+        else:
+            assert far == 0.0
+
+
+def test_student_bn_pass_moves_only_the_students_bn_statistics():
+    """Step 1: a no-gradient student forward on the ori view; the student's
+    BN running statistics move, nothing gets a gradient, the teacher is
+    untouched; off with student_bn_pass=False."""
+    from animal_da.models.estimators.freenet import Batch
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, 96, 96) * 2 + 1
+    for on in (True, False):
+        est = _tiny_freenet(student_bn_pass=on)
+        est.train()
+
+        def running(net):
+            return {k: v.clone() for k, v in net.state_dict().items()
+                    if 'running_mean' in k}
+        s0, t0 = running(est.student), running(est.teacher)
+        batch = Batch(x, x, torch.tensor([True, False, False, True]),
+                      torch.zeros(4, 24, 24, 24), torch.ones(4, 24), None)
+        est.student_bn_pass(batch)
+        moved = [k for k, v in running(est.student).items()
+                 if not torch.equal(v, s0[k])]
+        assert bool(moved) == on
+        assert all(torch.equal(v, t0[k])
+                   for k, v in running(est.teacher).items())
+        assert all(p.grad is None for p in est.parameters())
 
 
 def test_pseudo_labels_from_the_teacher_in_eval_mode_with_flip_test():

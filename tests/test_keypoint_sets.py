@@ -344,3 +344,43 @@ def test_joint_names_compare_across_spellings():
     # 17): a message, not an error
     assert 'not checked' in check_keypoint_order(
         ap10k_file, keypoint_names(UNIONS['animal_union21']), 'f')
+
+
+def test_union_metainfo_is_freenets():
+    """The unions' metainfo holds FreeNet's literal lists (METHODS.md 3.3;
+    info/ap_10k_animal_pose_union_keypoints_format.json for 21 joints,
+    info/union_definition.json for 24)."""
+    kps_weights = [1, 1, 1, 1, 1.2, 1.2, 1.2, 1.5, 1.2, 1.2, 1.5, 1.5, 1.2,
+                   1.5, 1.5, 1.2, 1.5, 1, 1, 1, 1]
+    sigmas = [.025, .025, .026, .035, .035, .079, .072, .062, .079, .072,
+              .062, .107, .087, .089, .107, .087, .089, .035, .035, .10, .10]
+    flips = [(0, 1), (5, 8), (6, 9), (7, 10), (11, 14), (12, 15), (13, 16),
+             (17, 18)]
+    upper = {0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 17, 18}
+    names = ['L_eye', 'R_eye', 'nose', 'neck', 'tail', 'L_F_hip', 'L_F_knee',
+             'L_F_paw', 'R_F_hip', 'R_F_knee', 'R_F_paw', 'L_B_hip',
+             'L_B_knee', 'L_B_paw', 'R_B_hip', 'R_B_knee', 'R_B_paw', 'L_ear',
+             'R_ear', 'throat', 'wither']
+    # the 24-joint file's kps_weights differ from the 21-joint file's: hip,
+    # knee, paw 1.0 / 1.2 / 1.5 on every leg, 1.0 elsewhere
+    kps_weights_24 = [1.0] * 5 + [1.0, 1.2, 1.5] * 4 + [1.0] * 7
+    for union, extra in (('animal_union21', 0), ('animal_union24', 3)):
+        meta = parse_pose_metainfo(dict(from_file=UNIONS[union]))
+        n = 21 + extra
+        assert list(keypoint_names(UNIONS[union]))[:21] == names
+        np.testing.assert_allclose(meta['sigmas'][:21], sigmas)
+        np.testing.assert_allclose(meta['dataset_keypoint_weights'],
+                                   kps_weights_24 if extra else kps_weights)
+        pairs = flips + ([(22, 23)] if extra else [])
+        expect = list(range(n))
+        for a, b in pairs:
+            expect[a], expect[b] = b, a
+        assert meta['flip_indices'] == expect
+        assert set(meta['upper_body_ids']) & set(range(21)) == upper
+        assert set(meta['lower_body_ids']) & set(range(21)) == \
+            set(range(21)) - upper
+        if extra:
+            assert list(keypoint_names(UNIONS[union]))[21:] == [
+                'chin', 'L_shoulder', 'R_shoulder']
+            np.testing.assert_allclose(meta['sigmas'][21:],
+                                       [.026, .035, .035])

@@ -186,7 +186,8 @@ def keypoint_names(metainfo_file: str) -> Tuple[str, ...]:
 #: spelling variants of one joint across annotation files and metainfo
 #: (after lower-casing, dropping separators and abbreviating sides)
 _NAME_SYNONYMS = {'learbase': 'lear', 'rearbase': 'rear',
-                  'tailbase': 'tail', 'rootoftail': 'tail'}
+                  'tailbase': 'tail', 'rootoftail': 'tail',
+                  'withers': 'wither'}
 _NAME_TOKENS = {'left': 'l', 'right': 'r', 'front': 'f', 'back': 'b'}
 
 
@@ -214,14 +215,19 @@ def check_keypoint_order(file_names: Sequence[str],
         a message that they could not be matched (other names or counts).
 
     Raises:
-        ValueError: The same joints in another order: every keypoint would
-            be read as another joint.
+        ValueError: As many joints, and a joint both name at different
+            places (the same joints in another order, or spelt partly
+            differently): keypoints would be read as other joints.
     """
     a = [normalise_joint_name(n) for n in file_names]
     b = [normalise_joint_name(n) for n in metainfo_names]
     if a == b:
         return None
-    if sorted(a) == sorted(b):
+    # as many joints, and a name both lists have at different places: the
+    # file's keypoint i is read as the metainfo's joint i, so it is misread
+    moved = len(a) == len(b) and any(
+        a.index(n) != b.index(n) for n in set(a) & set(b))
+    if moved:
         known = [k for k in SOURCES
                  if [normalise_joint_name(n) for n in keypoint_names(
                      SOURCES[k][0])] == a]
@@ -230,8 +236,8 @@ def check_keypoint_order(file_names: Sequence[str],
         raise ValueError(
             f'{where} lists its keypoints in another order than the '
             f'metainfo it is read with ({list(file_names)} against '
-            f'{list(metainfo_names)}): every keypoint would be read as '
-            f'another joint; {hint}')
+            f'{list(metainfo_names)}): keypoints would be read as other '
+            f'joints; {hint}')
     return (f'{where}: its keypoint names {list(file_names)} do not match '
             f'the metainfo\'s {list(metainfo_names)}; their order is not '
             'checked')

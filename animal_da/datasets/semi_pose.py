@@ -48,9 +48,12 @@ class SemiPoseDataset(BaseCocoStyleDataset):
             is labelled.
         keypoint_set (str, optional): The file's keypoint set by name, for
             its metainfo: a source of :mod:`animal_da.datasets.keypoint_sets`
-            (``ap10k``, ``animalpose``, ``tigdog``) or a union
-            (``animal_union21``, ``animal_union24``); default AP-10K (or the
-            ``metainfo`` given).
+            (``ap10k``, ``animalpose`` in mmpose's order,
+            ``animalpose_freenet`` in the order of FreeNet's re-split files,
+            ``tigdog``) or a union (``animal_union21``, ``animal_union24``);
+            default AP-10K (or the ``metainfo`` given). The keypoint names
+            the file's categories list are checked against it on loading
+            (``check_keypoint_order``): a file in another joint order fails.
         category_names (Sequence[str], optional): Keep only instances of
             these categories (e.g. test on one species).
         pseudo_labels (dict, optional): ``dict(file=P, filter=...)``: a COCO

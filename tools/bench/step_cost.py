@@ -291,17 +291,22 @@ class Run:
         batches (worker start-up) left out."""
         from mmengine.runner import Runner
         loader = Runner.build_dataloader(
-            dict(self.cfg.train_dataloader, batch_size=self.batch_size,
-                 persistent_workers=False), seed=0)
+            dict(self.cfg.train_dataloader, batch_size=self.batch_size),
+            seed=0)
         waits: List[float] = []
-        it, skip = iter(loader), warmup
+        it, skip, epochs = iter(loader), warmup, 1
         try:
             while len(waits) < iters:
                 start = time.perf_counter()
                 try:
                     batch = next(it)
                 except StopIteration:  # a small set: a new epoch, whose
-                    it, skip = iter(loader), warmup  # start-up is not kept
+                    if epochs == 3:  # start-up is not kept
+                        raise RuntimeError(
+                            f'{self.name}: 3 epochs of its loader gave '
+                            f'{len(waits)} of {iters} batches after '
+                            f'{warmup} warm-up batches each')
+                    it, skip, epochs = iter(loader), warmup, epochs + 1
                     continue
                 if skip > 0:
                     skip -= 1
@@ -310,7 +315,7 @@ class Run:
                 self.model.train_step(batch, self.optim)
                 self._sync()
         finally:
-            del it  # stops its workers
+            del it, loader  # stops its workers
         self.data_wait_s = float(np.mean(waits))
         return self.data_wait_s
 
@@ -368,11 +373,16 @@ def measure(specs: Dict[str, tuple], root: str, batch_size: int,
         for run in list(runs):
             if attempt(run.name, lambda: run.step(n) or True) is None:
                 runs.remove(run)
-    if data_wait > 0:
-        for run in list(runs):
-            if attempt(run.name, lambda: run.data_wait(data_wait)
-                       or True) is None:
-                runs.remove(run)
+    if data_wait > 0:  # a failure here loses the wait, never the row
+        for run in runs:
+            try:
+                run.data_wait(data_wait)
+            except Exception as e:  # noqa: BLE001  (recorded or printed)
+                msg = f'{type(e).__name__}: {e}'[:2000]
+                if failed is not None:
+                    failed[f'{run.name} data_wait'] = msg
+                print(f'row {run.name}: no data_wait ({msg})',
+                      file=sys.stderr)
     return {run.name: run.row() for run in runs}
 
 

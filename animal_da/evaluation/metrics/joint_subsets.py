@@ -2,13 +2,16 @@
 per-source joints of a union), in one evaluation, optionally also per group
 of images (e.g. per source dataset of a merged val file)."""
 import copy
-import json
+import logging
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
-import torch
-from mmengine.dist import all_reduce
+from mmengine import fileio
+from mmengine.dist import (broadcast_object_list, collect_results,
+                           is_main_process)
 from mmengine.evaluator import BaseMetric
+from mmengine.evaluator.metric import _to_cpu
+from mmengine.logging import print_log
 from mmpose.registry import METRICS
 
 from ...datasets.keypoint_sets import joint_subsets
@@ -115,8 +118,11 @@ class JointSubsetMetric(BaseMetric):
             (FreeNet's union val file marks each image ``from`` its source
             dataset), so one evaluation gives every subset per source
             dataset too. Keys ``<group>/<subset>/<metric key>``, with
-            ``subset_keys`` only; images without the field are left out of
-            the groups.
+            ``subset_keys`` only. Images are matched by id, so the file is
+            the evaluated one; it is read when the evaluator gets its
+            dataset. A group's figures come from the whole set's gathered
+            results (the sampler's padding dropped once, as for the whole
+            set); images without the field count in the whole set only.
         collect_device (str): As for mmengine metrics.
         prefix (str, optional): Unused beyond mmengine's convention (each
             key carries its subset name).
@@ -155,10 +161,14 @@ class JointSubsetMetric(BaseMetric):
             raise ValueError("group_by takes dict(ann_file=..., field=...), "
                              f'got {group_by}')
         self.group_by = group_by
-        # read on first use, so that a config builds without its data
-        self.image_groups: Optional[Dict[int, str]] = None
+        # read when the evaluator gets its dataset (start of the val loop),
+        # so that a config builds without its data
+        self.image_groups: Dict[int, str] = {}
+        # per group, copies of the wrapped metrics that compute the group's
+        # figures from the whole set's gathered results (their own state:
+        # CocoMetric keeps the ground truth it first saw)
         self.group_metrics: Dict[str, dict] = {}
-        self._group_counts: Dict[str, int] = {}
+        self._tags: List[Optional[str]] = []  # each processed sample's group
 
     def _build_metrics(self) -> Dict[str, list]:
         """One copy of every wrapped metric per subset."""
@@ -166,24 +176,11 @@ class JointSubsetMetric(BaseMetric):
                        for cfg in self._metric_cfgs]
                 for name in self.subsets}
 
-    def _ensure_groups(self) -> None:
-        """Read ``group_by``'s file and build each group's metrics."""
-        if self.image_groups is not None:
-            return
-        self.image_groups = (self._read_groups(self.group_by)
-                             if self.group_by else {})
-        for group in sorted(set(self.image_groups.values())):
-            self.group_metrics[group] = self._build_metrics()
-            self._group_counts[group] = 0
-            if self._dataset_meta is not None:
-                self._set_meta(self.group_metrics[group])
-
     @staticmethod
     def _read_groups(group_by: dict) -> Dict[int, str]:
         """Image id -> group, from ``group_by``'s COCO file and field."""
         field = group_by.get('field', 'from')
-        with open(group_by['ann_file']) as f:
-            images = json.load(f).get('images', [])
+        images = fileio.load(group_by['ann_file']).get('images', [])
         groups = {int(im['id']): str(im[field]) for im in images
                   if field in im}
         if not groups:
@@ -204,6 +201,10 @@ class JointSubsetMetric(BaseMetric):
                 raise ValueError(f'joint subset {name} has index '
                                  f'{max(joints)}, but the dataset has {n} '
                                  'keypoints')
+        if self.group_by and not self.group_metrics:
+            self.image_groups = self._read_groups(self.group_by)
+            self.group_metrics = {g: self._build_metrics() for g in
+                                  sorted(set(self.image_groups.values()))}
         for metrics in [self.metrics, *self.group_metrics.values()]:
             self._set_meta(metrics)
 
@@ -228,29 +229,85 @@ class JointSubsetMetric(BaseMetric):
                         f'{n}: evaluate on a file in the union\'s own order '
                         '(a converted source needs CocoMetric\'s '
                         'gt_converter, outside JointSubsetMetric)')
-        self._ensure_groups()
-        by_group: Dict[str, list] = {}
-        for s in data_samples:
-            group = self.image_groups.get(int(s.get('img_id', -1)))
-            if group is not None:
-                by_group.setdefault(group, []).append(s)
         for name, joints in self.subsets.items():
             sliced = [_slice_sample(s, joints) for s in data_samples]
             for metric in self.metrics[name]:
                 metric.process(data_batch, sliced)
-            for group, samples in by_group.items():
-                sliced = [_slice_sample(s, joints) for s in samples]
-                for metric in self.group_metrics[group][name]:
-                    metric.process(data_batch, sliced)
-        for group, samples in by_group.items():
-            self._group_counts[group] += len(samples)
+        if self.group_metrics:
+            for s in data_samples:
+                img_id = s.get('img_id')
+                self._tags.append(None if img_id is None else
+                                  self.image_groups.get(int(img_id)))
+
+    def _gather(self, results: list, size: int, device: str = 'cpu',
+                tmpdir: Optional[str] = None) -> list:
+        """Every process's results in dataset order, the sampler's padding
+        cut off (as ``BaseMetric.evaluate`` does)."""
+        if device == 'cpu':
+            return collect_results(results, size, device, tmpdir=tmpdir)
+        return collect_results(results, size, device)
+
+    def _evaluate_grouped(self, size: int) -> dict:
+        """The whole set and each group from one gathering per metric: a
+        group's results are the whole set's of its samples, so the padding
+        the sampler added is cut off once, by ``size``."""
+        tags = self._gather(self._tags, size)
+        out: dict = {}
+        for name in self.subsets:
+            for i, metric in enumerate(self.metrics[name]):
+                results = self._gather(metric.results, size,
+                                       metric.collect_device,
+                                       getattr(metric, 'collect_dir', None))
+                metric.results.clear()
+                if not is_main_process():
+                    continue
+                results = _to_cpu(results)
+                if len(results) != len(tags):
+                    raise RuntimeError(
+                        f'{type(metric).__name__} kept {len(results)} '
+                        f'results for {len(tags)} samples: group_by needs '
+                        'one result per sample')
+
+                def prefixed(m, values):
+                    return {'/'.join((m.prefix, k)) if m.prefix else k: v
+                            for k, v in values.items()}
+                for key, val in prefixed(
+                        metric, metric.compute_metrics(results)).items():
+                    if name == 'all' or self.subset_keys is None or \
+                            key in self.subset_keys:
+                        out[f'{name}/{key}'] = val
+                for group, by_subset in self.group_metrics.items():
+                    part = [r for r, t in zip(results, tags) if t == group]
+                    if not part:
+                        continue
+                    copy_ = by_subset[name][i]
+                    for key, val in prefixed(
+                            copy_, copy_.compute_metrics(part)).items():
+                        if self.subset_keys is None or \
+                                key in self.subset_keys:
+                            out[f'{group}/{name}/{key}'] = val
+        if is_main_process():
+            missing = sum(t is None for t in tags)
+            if missing:
+                print_log(f'{missing} of {len(tags)} evaluated instances '
+                          f'have no {self.group_by.get("field", "from")!r} '
+                          f'in {self.group_by["ann_file"]}: they count in '
+                          'the whole set only', logger='current',
+                          level=logging.WARNING)
+        self._tags = []
+        box = [out]
+        broadcast_object_list(box)
+        return box[0]
 
     def compute_metrics(self, results: list) -> dict:
         """Not used: :meth:`evaluate` asks the wrapped metrics."""
         raise NotImplementedError
 
     def evaluate(self, size: int) -> dict:
-        """Every wrapped metric's results, keys prefixed by subset."""
+        """Every wrapped metric's results, keys prefixed by subset (and
+        with ``group_by``, by group and subset)."""
+        if self.group_metrics:
+            return self._evaluate_grouped(size)
         out = {}
         for name, metrics in self.metrics.items():
             for metric in metrics:
@@ -258,24 +315,4 @@ class JointSubsetMetric(BaseMetric):
                     if name == 'all' or self.subset_keys is None or \
                             key in self.subset_keys:
                         out[f'{name}/{key}'] = val
-        # a group none of this evaluation's images belongs to, on any
-        # process (the choice must agree across processes: evaluate gathers)
-        self._ensure_groups()
-        groups = list(self.group_metrics)
-        counts = torch.tensor([float(self._group_counts[g]) for g in groups])
-        if groups:
-            all_reduce(counts)
-        for group, count in zip(groups, counts.tolist()):
-            by_subset = self.group_metrics[group]
-            seen = count > 0
-            for name, metrics in by_subset.items():
-                for metric in metrics:
-                    if not seen:
-                        metric.results.clear()
-                        continue
-                    for key, val in metric.evaluate(size).items():
-                        if self.subset_keys is None or \
-                                key in self.subset_keys:
-                            out[f'{group}/{name}/{key}'] = val
-            self._group_counts[group] = 0
         return out

@@ -391,3 +391,38 @@ def test_union_metainfo_is_freenets():
                 'chin', 'L_shoulder', 'R_shoulder']
             np.testing.assert_allclose(meta['sigmas'][21:],
                                        [.026, .035, .035])
+
+
+def test_joint_subset_metric_groups_on_two_processes(tmp_path):
+    """group_by under a 2-process evaluation: the padded repeat the sampler
+    adds is dropped from the groups as from the whole set, and every
+    figure equals the one-process evaluation's."""
+    import json
+    import os
+    import os.path as osp
+    import subprocess
+    import sys
+
+    import dist_metric_probe as probe
+    from dist_utils import TESTS, free_port
+    if not torch.distributed.is_available():
+        pytest.skip('torch.distributed is not available in this torch build')
+    ann_file, out_file = str(tmp_path / 'val.json'), str(tmp_path / 'o.json')
+    probe.write_groups(ann_file)
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=os.pathsep.join(
+        [TESTS, os.environ.get('PYTHONPATH', '')]))
+    done = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
+         '2', '--master_port', str(free_port()),
+         osp.join(TESTS, 'dist_metric_probe.py'), ann_file, out_file],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with open(out_file) as f:
+        two = json.load(f)
+    metric, meta = probe.build(ann_file)
+    metric.process({}, probe.samples(meta))
+    one = metric.evaluate(probe.N)
+    assert set(two) == set(one)
+    assert any(k.startswith('animal_pose/') for k in one)
+    for key, val in one.items():
+        assert two[key] == pytest.approx(val), key

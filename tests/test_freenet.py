@@ -484,6 +484,55 @@ def test_labelled_ratio_and_visibility_overrides(tiny_union_data, tmp_path):
                                   orig[:5])
 
 
+def test_labelled_subset_from_freenets_id_file(tiny_union_data, tmp_path):
+    """labelled=dict(freenet_ids=P): the annotations FreeNet's pooled-id
+    file lists for each dataset (AP-10K as numbered, AnimalPose offset by
+    AP-10K's image and annotation counts) are the labelled ones."""
+    from animal_da.datasets.semi_pose import FREENET_POOL
+
+    def renumbered(split):
+        """The generated file with ids as small as the real datasets'."""
+        with open(osp.join(tiny_union_data, 'annotations',
+                           f'{split}.json')) as f:
+            coco = json.load(f)
+        img = {im['id']: i + 1 for i, im in enumerate(coco['images'])}
+        for im in coco['images']:
+            im['id'] = img[im['id']]
+        for i, a in enumerate(coco['annotations']):
+            a['image_id'], a['id'] = img[a['image_id']], i + 1
+        path = str(tmp_path / f'{split}.json')
+        with open(path, 'w') as f:
+            json.dump(coco, f)
+        return path, coco['annotations']
+    ap_file, ap = renumbered('ap10k_train')
+    pose_file, pose = renumbered('animalpose_train')
+    img_off, ann_off = FREENET_POOL['animal_pose']
+    entries = {}
+    for a in ap[:2]:
+        entries.setdefault(str(a['image_id']), []).append(a['id'])
+    for a in pose[3:5]:
+        entries.setdefault(str(a['image_id'] + img_off), []).append(
+            a['id'] + ann_off)
+    path = str(tmp_path / 'random_0.1_img_ann_ids.json')
+    with open(path, 'w') as f:
+        json.dump(entries, f)
+
+    def labelled(keypoint_set, ann_file, **extra):
+        ds = DATASETS.build(dict(
+            type='SemiPoseDataset', keypoint_set=keypoint_set,
+            data_root=tiny_union_data, ann_file=ann_file,
+            data_prefix=dict(img='images/'), pipeline=[],
+            labelled=dict(freenet_ids=path, **extra)))
+        return {ds[i]['id'] for i in range(len(ds)) if ds[i]['is_labelled']}
+    assert labelled('ap10k', ap_file) == {a['id'] for a in ap[:2]}
+    assert labelled('animalpose', pose_file) == {a['id'] for a in pose[3:5]}
+    # a dataset with none of its listed annotations in the file: an error
+    with open(path, 'w') as f:
+        json.dump({'1': [10 ** 6]}, f)
+    with pytest.raises(ValueError, match='another split'):
+        labelled('ap10k', ap_file)
+
+
 def test_labelled_unlabelled_sampler_ratio(monkeypatch):
     from animal_da.datasets import samplers
 

@@ -24,6 +24,41 @@ def _read_id_list(path: str) -> List[int]:
     return ids
 
 
+#: FreeNet's pooled-dataset numbering in its labelled-subset files
+#: (``info/random_{r}_img_ann_ids.json``, ``MixKeypoint.save_img_ids``): each
+#: dataset's image and annotation ids are offset by the counts of those
+#: before it (AP-10K 58,632 images and 16,561 annotations, AnimalPose 4,608
+#: and 6,117), so an image key tells its dataset.
+FREENET_POOL = {'ap_10k': (0, 0), 'animal_pose': (58632, 16561),
+                'tigdog': (58632 + 4608, 16561 + 6117)}
+#: keypoint set -> FreeNet's dataset name in that numbering
+FREENET_POOL_NAMES = {'ap10k': 'ap_10k', 'animalpose': 'animal_pose',
+                      'animalpose_freenet': 'animal_pose',
+                      'tigdog': 'tigdog'}
+
+
+def read_freenet_ids(path: str, dataset: str) -> set:
+    """(image id, annotation id) pairs of one dataset in a FreeNet
+    labelled-subset file ``{pooled image id: [pooled annotation ids]}``."""
+    if dataset not in FREENET_POOL:
+        raise ValueError(f'FreeNet pools {sorted(FREENET_POOL)}, not '
+                         f'{dataset!r}')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'FreeNet id file {path} not found')
+    with open(path) as f:
+        entries = json.load(f)
+    if not isinstance(entries, dict):
+        raise ValueError(f'{path} must map image ids to annotation-id lists '
+                         "(FreeNet's random_<r>_img_ann_ids.json)")
+    offsets = sorted(FREENET_POOL.values())
+    img_off, ann_off = FREENET_POOL[dataset]
+    nxt = [o for o, _ in offsets if o > img_off]
+    end = nxt[0] if nxt else float('inf')
+    return {(int(k) - img_off, int(a) - ann_off)
+            for k, anns in entries.items() if img_off < int(k) <= end
+            for a in anns}
+
+
 @DATASETS.register_module()
 class SemiPoseDataset(BaseCocoStyleDataset):
     """A COCO keypoint file seen as labelled, unlabelled or both.
@@ -44,8 +79,12 @@ class SemiPoseDataset(BaseCocoStyleDataset):
             ``dict(supercategories=[...])``: images of these families (the
             transfer setting). ``dict(ratio=R, seed=S)``: a uniformly random
             fraction R of the annotations with keypoints (FreeNet's
-            ``sample_few``, per dataset here). ``dict(none=True)``: nothing
-            is labelled.
+            ``sample_few``, per dataset here). ``dict(freenet_ids=P)``: the
+            annotations FreeNet's labelled-subset file P lists for this
+            dataset (its pooled numbering, :data:`FREENET_POOL`; the dataset
+            from ``keypoint_set``, or ``dataset='ap_10k'`` / ``'animal_pose'``
+            / ``'tigdog'``), so that a paper setting labels what FreeNet
+            labelled. ``dict(none=True)``: nothing is labelled.
         keypoint_set (str, optional): The file's keypoint set by name, for
             its metainfo: a source of :mod:`animal_da.datasets.keypoint_sets`
             (``ap10k``, ``animalpose`` in mmpose's order,
@@ -158,7 +197,7 @@ class SemiPoseDataset(BaseCocoStyleDataset):
             return None
         if cfg.get('none'):
             return set()
-        if 'ratio' in cfg:  # annotation-level: see _labelled_annotation_ids
+        if 'ratio' in cfg or 'freenet_ids' in cfg:  # annotation-level
             return None
         if 'image_ids_file' in cfg:
             return set(_read_id_list(cfg['image_ids_file']))
@@ -188,6 +227,8 @@ class SemiPoseDataset(BaseCocoStyleDataset):
                                  ) -> Optional[set]:
         """Annotation ids kept labelled by ``labelled=dict(ratio=...)``."""
         cfg = self.labelled_cfg
+        if cfg and 'freenet_ids' in cfg:
+            return self._freenet_annotation_ids(instances)
         if not cfg or 'ratio' not in cfg:
             return None
         ratio = float(cfg['ratio'])
@@ -197,6 +238,31 @@ class SemiPoseDataset(BaseCocoStyleDataset):
         rng = np.random.default_rng(cfg.get('seed', 0))
         n = int(round(ratio * len(ids)))
         return {ids[j] for j in rng.permutation(len(ids))[:n]}
+
+    def _freenet_annotation_ids(self, instances: List[dict]) -> set:
+        """Annotation ids FreeNet's labelled-subset file lists for this
+        dataset, each checked against its image id."""
+        cfg = self.labelled_cfg
+        dataset = cfg.get('dataset') or FREENET_POOL_NAMES.get(
+            self.keypoint_set or '')
+        if dataset is None:
+            raise ValueError("labelled=dict(freenet_ids=...) needs a "
+                             "keypoint_set of FreeNet's pool or dataset="
+                             f'{sorted(FREENET_POOL)}')
+        pairs = read_freenet_ids(cfg['freenet_ids'], dataset)
+        ids = {int(i['id']) for i in instances
+               if (int(i['img_id']), int(i['id'])) in pairs}
+        if pairs and not ids:
+            raise ValueError(
+                f'none of the {len(pairs)} {dataset} annotations of '
+                f'{cfg["freenet_ids"]} is in {self.ann_file} (image id and '
+                'annotation id): another split or numbering')
+        if len(ids) < len(pairs):
+            MMLogger.get_current_instance().warning(
+                f'{len(pairs) - len(ids)} of the {len(pairs)} {dataset} '
+                f'annotations of {cfg["freenet_ids"]} are not in '
+                f'{self.ann_file}')
+        return ids
 
     def _apply_visibility_overrides(self, instances: List[dict]) -> None:
         """FreeNet's per-annotation visibility files (image id + box)."""

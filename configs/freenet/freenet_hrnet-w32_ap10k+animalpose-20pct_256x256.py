@@ -2,7 +2,11 @@
 _base_ = ['./freenet_hrnet-w32_ap10k+animalpose-10pct_256x256.py']
 
 base_checkpoint = 'work_dirs/freenet_ap10k_animalpose_20pct/base.pth'
-labelled = dict(ratio=0.2, seed=2)
+# the annotations FreeNet labelled (its saved list over the pooled AP-10K +
+# AnimalPose numbering); dict(ratio=0.2, seed=2) draws a fraction per dataset
+# instead
+labelled = dict(
+    freenet_ids='data/ap10k/freenet_info/random_0.2_img_ann_ids.json')
 train_dataloader = dict(dataset=dict(datasets=[
     dict(type='SemiPoseDataset', keypoint_set='ap10k', role='all',
          labelled=labelled, data_root='data/ap10k/', data_mode='topdown',

@@ -2,13 +2,17 @@
 # train (FreeNet's 9:1 re-split, resources/annotation_files/
 # animal_pose_{train,val}.json, in data/animalpose/annotations/, in its own
 # joint order: keypoint_set animalpose_freenet) merged into
-# the 21-joint union; a random 10 % of the annotations labelled (per dataset
-# here, seed 2; FreeNet draws over the pool with Python's random). The naive
-# merge: the supervised base network of that setting.
+# the 21-joint union; 10 % of the annotations labelled (FreeNet's own list,
+# info/random_0.1_img_ann_ids.json; it drew them with Python's random). The
+# naive merge: the supervised base network of that setting.
 _base_ = ['../_base_/td-hm_hrnet-w32_freenet_256x256.py']
 
 union = 'animal_union21'
-labelled = dict(ratio=0.1, seed=2)
+# the annotations FreeNet labelled (its saved list over the pooled AP-10K +
+# AnimalPose numbering); dict(ratio=0.1, seed=2) draws a fraction per dataset
+# instead
+labelled = dict(
+    freenet_ids='data/ap10k/freenet_info/random_0.1_img_ann_ids.json')
 model = dict(head=dict(out_channels=21))
 sources = [
     dict(type='SemiPoseDataset', keypoint_set='ap10k', role='labelled',

@@ -1,7 +1,11 @@
 # FreeNet setting (c) at 5 % labelled: the naive merge.
 _base_ = ['./td-hm_hrnet-w32_ap10k+animalpose-10pct_256x256.py']
 
-labelled = dict(ratio=0.05, seed=2)
+# the annotations FreeNet labelled (its saved list over the pooled AP-10K +
+# AnimalPose numbering); dict(ratio=0.05, seed=2) draws a fraction per dataset
+# instead
+labelled = dict(
+    freenet_ids='data/ap10k/freenet_info/random_0.05_img_ann_ids.json')
 train_dataloader = dict(dataset=dict(datasets=[
     dict(type='SemiPoseDataset', keypoint_set='ap10k', role='labelled',
          labelled=labelled, data_root='data/ap10k/', data_mode='topdown',

@@ -4,6 +4,7 @@ workflow and a 2-process run of the two-optimiser step."""
 import contextlib
 import hashlib
 import json
+import os
 import os.path as osp
 
 import numpy as np
@@ -437,14 +438,17 @@ def test_freenet_animalpose_files_read_in_their_own_order(
 def test_union_generation_is_reproducible_and_domains_unchanged(tmp_path):
     from animal_da.datasets.synthetic import generate_dataset
     a, b = str(tmp_path / 'a'), str(tmp_path / 'b')
-    for root in (a, b):
+    for root in (a, b):  # every split of the layout (union splits: 1)
         generate_dataset(root, 4, seed=1, img_size=64, show_progress=False,
-                         layout='keypoint_sets', splits=['tigdog_train'])
-    for rel in ('annotations/tigdog_train.json',
-                'images/tigdog_train/000003.jpg'):
+                         layout='keypoint_sets')
+    rels = [osp.relpath(osp.join(d, f), a)
+            for d, _, files in os.walk(a) for f in files]
+    assert {r.split(os.sep)[0] for r in rels} >= {'annotations', 'images'}
+    assert len([r for r in rels if r.startswith('annotations')]) == 5
+    for rel in rels:
         with open(osp.join(a, rel), 'rb') as fa, \
                 open(osp.join(b, rel), 'rb') as fb:
-            assert fa.read() == fb.read()
+            assert fa.read() == fb.read(), rel
     # the two-domain layout's annotations are byte for byte those written
     # before the union joints existed (the same pose draws)
     c = str(tmp_path / 'c')

@@ -225,7 +225,8 @@ class SemiPoseDataset(BaseCocoStyleDataset):
 
     def _labelled_annotation_ids(self, instances: List[dict]
                                  ) -> Optional[set]:
-        """Annotation ids kept labelled by ``labelled=dict(ratio=...)``."""
+        """Annotation ids kept labelled by ``labelled=dict(ratio=...)`` or
+        ``dict(freenet_ids=...)`` (None: not an annotation-level setting)."""
         cfg = self.labelled_cfg
         if cfg and 'freenet_ids' in cfg:
             return self._freenet_annotation_ids(instances)

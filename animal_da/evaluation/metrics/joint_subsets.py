@@ -86,6 +86,13 @@ def _slice_sample(sample: dict, joints: List[int]) -> dict:
     return out
 
 
+def _prefixed(metric: BaseMetric, values: dict) -> dict:
+    """A metric's keys under its prefix, as ``BaseMetric.evaluate`` names
+    them."""
+    return {'/'.join((metric.prefix, k)) if metric.prefix else k: v
+            for k, v in values.items()}
+
+
 @METRICS.register_module()
 class JointSubsetMetric(BaseMetric):
     """Run mmpose metrics on named subsets of the keypoints.
@@ -239,13 +246,13 @@ class JointSubsetMetric(BaseMetric):
                 self._tags.append(None if img_id is None else
                                   self.image_groups.get(int(img_id)))
 
-    def _gather(self, results: list, size: int, device: str = 'cpu',
+    @staticmethod
+    def _gather(results: list, size: int, device: str = 'cpu',
                 tmpdir: Optional[str] = None) -> list:
         """Every process's results in dataset order, the sampler's padding
-        cut off (as ``BaseMetric.evaluate`` does)."""
-        if device == 'cpu':
-            return collect_results(results, size, device, tmpdir=tmpdir)
-        return collect_results(results, size, device)
+        cut off (as ``BaseMetric.evaluate`` does; a tmpdir only on CPU)."""
+        return collect_results(results, size, device,
+                               tmpdir=tmpdir if device == 'cpu' else None)
 
     def _evaluate_grouped(self, size: int) -> dict:
         """The whole set and each group from one gathering per metric: a
@@ -267,11 +274,7 @@ class JointSubsetMetric(BaseMetric):
                         f'{type(metric).__name__} kept {len(results)} '
                         f'results for {len(tags)} samples: group_by needs '
                         'one result per sample')
-
-                def prefixed(m, values):
-                    return {'/'.join((m.prefix, k)) if m.prefix else k: v
-                            for k, v in values.items()}
-                for key, val in prefixed(
+                for key, val in _prefixed(
                         metric, metric.compute_metrics(results)).items():
                     if name == 'all' or self.subset_keys is None or \
                             key in self.subset_keys:
@@ -281,7 +284,7 @@ class JointSubsetMetric(BaseMetric):
                     if not part:
                         continue
                     copy_ = by_subset[name][i]
-                    for key, val in prefixed(
+                    for key, val in _prefixed(
                             copy_, copy_.compute_metrics(part)).items():
                         if self.subset_keys is None or \
                                 key in self.subset_keys:

@@ -202,6 +202,54 @@ def test_uda_keep_rows_filter_the_same_pseudo_labels_otherwise(tmp_path):
             ds.PRESETS['gpu']['uda']['stage2'])
 
 
+@pytest.mark.parametrize('preset', ['cpu-converged', 'gpu'])
+def test_uda_stage1_aug_rows_and_their_control(preset, tmp_path):
+    """--uda-stage1-aug: stage 1 and the source-only control train with the
+    extra transforms right after the crop (the gpu stage 1, which has the
+    shear already, gains only the occluders), and stage 2 is the recipe's
+    from that stage 1 and its own pseudo labels; nothing of the plain
+    recipe is trained."""
+    import domain_shift as ds
+    from animal_da.apis.workflow import Workflow
+    names = [p + r for r in ds.S1AUG_ROWS for p in ('', 'val_')]
+    p = ds.PRESETS[preset]
+    wf = Workflow(ds.domain_shift_workflow(p, 'data/x', 0, names),
+                  str(tmp_path / 'w'))
+    trains = {n for n, st in wf.stages.items() if st['kind'] == 'train'}
+    assert trains == {'s1aug_train', 'uda_s1aug', 'source_only_s1aug'}
+    evals = {st['method'] for st in wf.stages.values()
+             if st['kind'] == 'evaluate'}
+    assert evals == set(names)
+    full = ds.domain_shift_workflow(p, 'data/x', 0,
+                                    ['uda_animal', 'source_only'])
+    for row, like in ds.S1AUG_TRAIN.items():
+        st, ref = wf.stages[row], full.stages[like]
+        assert st['config'] == ref['config'] and st['epochs'] == ref[
+            'epochs']
+        cfg = wf.stage_config(row, st, {})
+        types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+        crop = types.index('TopdownAffine')
+        assert types[crop + 1] in ('RandomCropShear', 'PasteOccluders')
+        assert types.count('RandomCropShear') == 1
+        assert types.count('PasteOccluders') == 1
+        plain = [t['type'] for t in wf.stage_config(
+            like, ref, {}).train_dataloader.dataset.pipeline]
+        assert [t for t in types if t not in ('RandomCropShear',
+                                              'PasteOccluders')] == [
+            t for t in plain if t not in ('RandomCropShear',
+                                          'PasteOccluders')]
+    uda = wf.stages['uda_s1aug']
+    assert uda['init'] == '@s1aug.checkpoint'
+    assert uda['pseudo_labels'] == '@pseudo_labels_s1aug.file'
+    assert wf.stages['pseudo_labels_s1aug']['model'] == '@s1aug'
+    for k in ('config', 'epochs'):
+        assert uda[k] == full.stages['uda_animal'][k]
+    assert wf.stages['pseudo_labels_s1aug']['num_transforms'] == p['uda'][
+        'tta']
+    assert wf.stages['val_uda_s1aug_stage1']['cfg_options'].items() >= \
+        ds.VAL_SPLIT.items()
+
+
 def test_preset_options_reach_stage_configs_as_values():
     """A preset's loader options arrive in every train and evaluate stage
     as the values --cfg-options gives (the number 0, not the string '0'),

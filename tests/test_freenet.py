@@ -701,9 +701,34 @@ def test_freenet_demo_workflow_trains_and_evaluates(tiny_union_data,
                  if 'freenet' in name else 'model.head.deconv_out_channels':
                  [16, 16, 16]})
         stages[name] = st
+    # a second FreeNet run from the first one's student (setting (b)'s
+    # finetune chain), learning rates 0: both networks must still hold the
+    # exported student's weights at its end
+    stages['freenet_student'] = dict(kind='export', model='@freenet',
+                                     which='student')
+    stages['finetune'] = dict(
+        stages['freenet'], init='@freenet_student.checkpoint',
+        cfg_options=dict(stages['freenet']['cfg_options'], **{
+            f'optim_wrapper.{n}.optimizer.lr': 0. for n in ('student',
+                                                            'teacher')}))
     cfg = Config(dict(data_root=tiny_union_data, seed=0,
                       selection_metric='all/coco/AP', stages=stages))
     summary = run_workflow(cfg, str(tmp_path / 'w'))
+    exported = torch.load(summary['stages']['freenet_student']['outputs'][
+        'checkpoint'], map_location='cpu', weights_only=False)['state_dict']
+    after = torch.load(summary['stages']['finetune']['outputs'][
+        'checkpoint'], map_location='cpu', weights_only=False)['state_dict']
+    first = torch.load(summary['stages']['freenet']['outputs'][
+        'checkpoint'], map_location='cpu', weights_only=False)['state_dict']
+    weights = [k for k, v in exported.items() if k.endswith('.weight') and
+               v.dim() == 4]
+    assert weights
+    for net in ('student', 'teacher'):
+        assert all(torch.equal(after[f'{net}.{k}'], exported[k])
+                   for k in weights), net
+    # the exported network is the first run's student, not its teacher
+    assert any(not torch.equal(first[f'teacher.{k}'], exported[k])
+               for k in weights)
     rows = {(r['method'], r.get('predict_on')): r for r in summary['rows']}
     assert ('freenet', 'student') in rows
     assert ('freenet_teacher', 'teacher') in rows

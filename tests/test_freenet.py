@@ -623,6 +623,52 @@ def test_student_steps_on_the_weighted_pseudo_label_term(tiny_union_data):
     assert seen[0.0] < seen[1.0]
 
 
+def test_train_step_under_mixed_precision(tiny_union_data, monkeypatch):
+    """FreeNet's AMP option (AmpOptimWrapper for both networks): a step
+    under autocast runs, gives finite losses in float32 and moves both
+    networks. mmengine builds the wrapper only with an accelerator and
+    autocasts the CPU in bfloat16 only, so the device check is patched and
+    the dtype is bfloat16 here (CUDA's float16 is not run on this
+    machine)."""
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.optim.optimizer import amp_optimizer_wrapper
+    from mmengine.runner import Runner
+    monkeypatch.setattr(amp_optimizer_wrapper, 'is_cuda_available',
+                        lambda: True)
+    cfg = Config.fromfile(FREENET)
+    dl = cfg.train_dataloader
+    dl.update(batch_size=8, num_workers=0, persistent_workers=False)
+    for d in dl.dataset.datasets:
+        d.data_root = osp.join(tiny_union_data, '')
+    torch.manual_seed(0)
+    np.random.seed(0)
+    data = next(iter(Runner.build_dataloader(dl, seed=0)))
+    torch.manual_seed(0)
+    est = _tiny_freenet()
+    ow = cfg.optim_wrapper.to_dict()
+    for net in ('student', 'teacher'):
+        ow[net].update(type='AmpOptimWrapper', dtype='bfloat16')
+    optim = build_optim_wrapper(est, ow)
+    assert all(type(optim[n]).__name__ == 'AmpOptimWrapper'
+               for n in ('student', 'teacher'))
+    before = {k: v.clone() for k, v in est.state_dict().items()}
+    casts = []
+    forward = est.heatmaps
+    est.heatmaps = lambda net, x: (casts.append(
+        torch.is_autocast_enabled('cpu')), forward(net, x))[1]
+    log = est.train_step(data, optim)
+    assert any(casts)  # the passes ran under the wrappers' autocast
+    for k, v in log.items():
+        assert v.dtype == torch.float32 and torch.isfinite(v).all(), k
+    assert float(log['loss_pseudo']) > 0.
+    after = est.state_dict()
+    for net in ('student', 'teacher'):
+        moved = [k for k in after if k.startswith(f'{net}.') and
+                 after[k].is_floating_point() and
+                 not torch.equal(after[k], before[k])]
+        assert moved, net
+
+
 def test_pseudo_labels_from_the_annotations_a_diagnostic(tiny_union_data):
     """pl_source='annotations' trains the student on the unlabelled
     instances' own targets (the datasets' unlabelled_annotations keeps

@@ -2,6 +2,7 @@
 sign, the weak augmentation, the generated keypoint-set sources, the demo
 workflow and a 2-process run of the two-optimiser step."""
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -839,3 +840,29 @@ def test_states_reach_both_views_of_the_union_dataset(tiny_union_data):
         w = ori.gt_instance_labels.keypoint_weights[0]
         assert (w[torch.as_tensor(st_o[0]) == NOT_ANNOTATED] == 0).all()
     assert seen == {'ap10k', 'animalpose', 'tigdog19'}
+
+
+PAPER_FREENET = sorted(glob.glob(osp.join(
+    REPO, 'configs', 'freenet', 'freenet_hrnet-w32_*_256x256.py')))
+
+
+@pytest.mark.parametrize('path', PAPER_FREENET,
+                         ids=[osp.basename(p) for p in PAPER_FREENET])
+def test_base_network_and_freenet_label_the_same_instances(path):
+    """Every FreeNet config at 256 px and its base network's config (the
+    naive merge it starts from) read the same labelled subset of each
+    source: same labelled setting and visibility overrides per file."""
+    def labelled_sources(cfg_path):
+        ds = Config.fromfile(cfg_path).train_dataloader.dataset
+        out = {}
+        for d in ds.get('datasets', [ds]):
+            if d.get('role', 'labelled') in ('labelled', 'all'):
+                out[(d.get('keypoint_set'), d['data_root'], d['ann_file'])] = (
+                    d.get('labelled'), d.get('visibility_overrides'))
+        return out
+
+    base = osp.join(osp.dirname(path), osp.basename(path).replace(
+        'freenet_hrnet', 'td-hm_hrnet').replace('-finetune', ''))
+    assert osp.isfile(base), base
+    freenet, naive = labelled_sources(path), labelled_sources(base)
+    assert freenet and freenet == naive

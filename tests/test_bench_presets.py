@@ -834,6 +834,41 @@ def test_keypoint_union_runs_the_trial_chosen_on_val(name):
                                'eval_freenet_teacher'}
 
 
+def test_keypoint_union_gpu_preset_is_paper_sized(tmp_path):
+    """--preset gpu: every row trains FreeNet's paper model (HRNet-W32,
+    256x256 in, 64x64 heatmaps, the 24-joint union, no ImageNet download)
+    on the generated sources, with the preset's epochs and batch size; the
+    naive merge, its control and FreeNet label the same instances."""
+    import keypoint_union as ku
+    from animal_da.apis.workflow import Workflow
+    preset = ku.PRESETS['gpu']
+    wf = Workflow(ku.union_workflow(preset, 'data/x', 0), str(tmp_path))
+    trains = {n for n, st in wf.stages.items() if st['kind'] == 'train'}
+    assert trains == {'naive_merge', 'naive_merge_longer', 'freenet',
+                      *(f'{s}_only' for s in ku.SOURCES)}
+    labelled = {}
+    for name in trains:
+        st = wf.stages[name]
+        cfg = wf.stage_config(name, st, dict(init='base.pth'))
+        pose = cfg.model.get('pose_estimator', cfg.model)
+        assert pose.backbone.type == 'HRNet', name
+        assert pose.backbone.get('init_cfg') is None, name
+        assert pose.head.out_channels == 24
+        assert tuple(pose.head.decoder.input_size) == (256, 256)
+        assert tuple(pose.head.decoder.heatmap_size) == (64, 64)
+        assert cfg.train_cfg.max_epochs == st['epochs']
+        assert cfg.train_dataloader.batch_size == preset['batch_size']
+        sources = cfg.train_dataloader.dataset.datasets
+        assert all(d.data_root.startswith('data/x') for d in sources)
+        labelled[name] = {d.keypoint_set: d.labelled for d in sources}
+        assert cfg.test_dataloader.dataset.ann_file.endswith(
+            'union_test.json')
+    assert labelled['naive_merge'] == labelled['freenet'] == labelled[
+        'naive_merge_longer']
+    assert set(labelled['naive_merge']) == set(ku.SOURCES)
+    assert wf.stages['freenet']['epochs'] == preset['freenet_epochs']
+
+
 def test_scarce_labels_seed_record_skips_the_start_model(tmp_path,
                                                          monkeypatch):
     """A scarce-labels seed with a record under the same settings is not

@@ -104,15 +104,32 @@ PRESETS: Dict[str, dict] = {
                   longer_epochs=1, batch_size=8, width=0.5, seeds=[0],
                   freenet_trial='paper',
                   options=dict(SMOKE_LOADERS)),
-    # full-width model, 5,000 images per source, longer schedules (a CUDA
-    # machine; AMP through AmpOptimWrapper is a config change)
-    'gpu': dict(num_images=5000, naive_epochs=60, freenet_epochs=20,
+    # paper-sized (a CUDA machine): FreeNet's model of setting (d) (HRNet-
+    # W32, 256x256 in, 64x64 heatmaps, AMP; no ImageNet weights) on 5,000
+    # generated images a source; the naive merge on mmpose's HRNet schedule
+    # (210 epochs of the 1,500 labelled instances, 24 iterations of 64),
+    # FreeNet 20 epochs of 241 iterations (a tenth of FreeNet's 45,000), the
+    # control 200 epochs (as many iterations)
+    'gpu': dict(num_images=5000, naive_epochs=210, freenet_epochs=20,
                 longer_epochs=200, batch_size=64, width=1.0,
                 seeds=[0, 1, 2], freenet_trial='paper',
+                configs=dict(
+                    naive_merge='td-hm_hrnet-w32_synanimal-union-'
+                    '10pct_256x256.py',
+                    freenet='freenet_hrnet-w32_synanimal-union-10pct_'
+                    '256x256.py',
+                    source_only='td-hm_hrnet-w32_synanimal-union-{src}-'
+                    'only-10pct_256x256.py'),
                 options={'train_dataloader.num_workers': 8,
                          'val_dataloader.num_workers': 4,
                          'test_dataloader.num_workers': 4}),
 }
+#: the configs (in configs/freenet/) of the presets that name none
+DEMO_CONFIGS = dict(
+    naive_merge='td-hm_res18_synanimal-union-naive-10pct_96x96_demo.py',
+    freenet='freenet_res18_synanimal-union-10pct_96x96_demo.py',
+    source_only='td-hm_res18_synanimal-union-{src}-only-10pct_96x96_'
+    'demo.py')
 HOOK = 'custom_hooks[ScheduledValuesHook].values'
 #: FreeNet's weak augmentation of the aug view
 AUG = ('train_dataloader.dataset.pipeline[SharedMultiBranch].aug'
@@ -456,6 +473,11 @@ def union_workflow(preset: dict, data: str, seed: int,
     for st in stages.values():
         if 'config' in st:
             st['config'] = osp.normpath(osp.join(folder, st['config']))
+    configs = preset.get('configs', DEMO_CONFIGS)
+    for name, key in (('naive_merge', 'naive_merge'),
+                      ('naive_merge_longer', 'naive_merge'),
+                      ('freenet', 'freenet')):
+        stages[name]['config'] = osp.join(folder, configs[key])
     stages['naive_merge']['epochs'] = preset['naive_epochs']
     stages['naive_merge_longer']['epochs'] = preset['longer_epochs']
     stages['freenet'] = trial_stage(stages['freenet'], preset,
@@ -463,8 +485,7 @@ def union_workflow(preset: dict, data: str, seed: int,
     for src in SOURCES:
         stages[f'{src}_only'] = dict(
             kind='train', validate=False, epochs=preset['naive_epochs'],
-            config=osp.join(folder, f'td-hm_res18_synanimal-union-{src}-'
-                            'only-10pct_96x96_demo.py'))
+            config=osp.join(folder, configs['source_only'].format(src=src)))
         stages[f'eval_{src}_only'] = dict(kind='evaluate',
                                           model=f'@{src}_only',
                                           method=f'{src}_only')

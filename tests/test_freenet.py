@@ -569,22 +569,28 @@ def _tiny_stage(extra=None):
     return opts
 
 
+def _first_batch(cfg, data_root):
+    """The first batch of 8 of ``cfg``'s FreeNet loader on ``data_root``
+    (seeded)."""
+    from mmengine.runner import Runner
+    dl = cfg.train_dataloader
+    dl.update(batch_size=8, num_workers=0, persistent_workers=False)
+    for d in dl.dataset.datasets:
+        d.data_root = osp.join(data_root, '')
+    torch.manual_seed(0)
+    np.random.seed(0)
+    return next(iter(Runner.build_dataloader(dl, seed=0)))
+
+
 def test_student_steps_on_the_weighted_pseudo_label_term(tiny_union_data):
     """train_step: the student's optimiser gets loss_sup + pseudo_weight x
     loss_pseudo (every kept label counted: floor off), and the log shows
     the weighted term."""
     from mmengine.optim import build_optim_wrapper
-    from mmengine.runner import Runner
 
     from animal_da.pseudo_labels import build_filter
     cfg = Config.fromfile(FREENET)
-    dl = cfg.train_dataloader
-    dl.update(batch_size=8, num_workers=0, persistent_workers=False)
-    for d in dl.dataset.datasets:
-        d.data_root = osp.join(tiny_union_data, '')
-    torch.manual_seed(0)
-    np.random.seed(0)
-    data = next(iter(Runner.build_dataloader(dl, seed=0)))
+    data = _first_batch(cfg, tiny_union_data)
     assert not all(s.metainfo['is_labelled'] for s in data['data_samples'][
         'ori'])
     seen = {}
@@ -633,17 +639,10 @@ def test_train_step_under_mixed_precision(tiny_union_data, monkeypatch):
     machine)."""
     from mmengine.optim import build_optim_wrapper
     from mmengine.optim.optimizer import amp_optimizer_wrapper
-    from mmengine.runner import Runner
     monkeypatch.setattr(amp_optimizer_wrapper, 'is_cuda_available',
                         lambda: True)
     cfg = Config.fromfile(FREENET)
-    dl = cfg.train_dataloader
-    dl.update(batch_size=8, num_workers=0, persistent_workers=False)
-    for d in dl.dataset.datasets:
-        d.data_root = osp.join(tiny_union_data, '')
-    torch.manual_seed(0)
-    np.random.seed(0)
-    data = next(iter(Runner.build_dataloader(dl, seed=0)))
+    data = _first_batch(cfg, tiny_union_data)
     torch.manual_seed(0)
     est = _tiny_freenet()
     ow = cfg.optim_wrapper.to_dict()

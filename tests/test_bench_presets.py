@@ -202,52 +202,78 @@ def test_uda_keep_rows_filter_the_same_pseudo_labels_otherwise(tmp_path):
             ds.PRESETS['gpu']['uda']['stage2'])
 
 
-@pytest.mark.parametrize('preset', ['cpu-converged', 'gpu'])
-def test_uda_stage1_aug_rows_and_their_control(preset, tmp_path):
+@pytest.mark.parametrize('preset,variant', [('cpu-converged', 's1aug'),
+                                            ('gpu', 's1aug'),
+                                            ('cpu-converged', 's1photo')])
+def test_uda_stage1_aug_rows_and_their_control(preset, variant, tmp_path):
     """--uda-stage1-aug: stage 1 and the source-only control train with the
-    extra transforms right after the crop (the gpu stage 1, which has the
-    shear already, gains only the occluders), and stage 2 is the recipe's
+    variant's transforms right after the crop (the gpu stage 1, which has
+    the shear already, does not get it twice), and stage 2 is the recipe's
     from that stage 1 and its own pseudo labels; nothing of the plain
     recipe is trained."""
     import domain_shift as ds
     from animal_da.apis.workflow import Workflow
-    names = [p + r for r in ds.S1AUG_ROWS for p in ('', 'val_')]
+    n = ds.s1aug_names(variant)
+    names = [p + r for r in n['rows'] for p in ('', 'val_')]
     p = ds.PRESETS[preset]
     wf = Workflow(ds.domain_shift_workflow(p, 'data/x', 0, names),
                   str(tmp_path / 'w'))
-    trains = {n for n, st in wf.stages.items() if st['kind'] == 'train'}
-    assert trains == {'s1aug_train', 'uda_s1aug', 'source_only_s1aug'}
+    trains = {k for k, st in wf.stages.items() if st['kind'] == 'train'}
+    assert trains == {n['train'], n['uda'], n['control']}
     evals = {st['method'] for st in wf.stages.values()
              if st['kind'] == 'evaluate'}
     assert evals == set(names)
     full = ds.domain_shift_workflow(p, 'data/x', 0,
                                     ['uda_animal', 'source_only'])
-    for row, like in ds.S1AUG_TRAIN.items():
+    added = [t['type'] for t in ds.STAGE1_AUGS[variant]]
+    for row, like in ((n['train'], 'stage1_train'),
+                      (n['control'], 'source_only')):
         st, ref = wf.stages[row], full.stages[like]
         assert st['config'] == ref['config'] and st['epochs'] == ref[
             'epochs']
         cfg = wf.stage_config(row, st, {})
         types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
         crop = types.index('TopdownAffine')
-        assert types[crop + 1] in ('RandomCropShear', 'PasteOccluders')
-        assert types.count('RandomCropShear') == 1
-        assert types.count('PasteOccluders') == 1
+        assert types[crop + 1] in added
+        assert all(types.count(t) == 1 for t in added)
         plain = [t['type'] for t in wf.stage_config(
             like, ref, {}).train_dataloader.dataset.pipeline]
-        assert [t for t in types if t not in ('RandomCropShear',
-                                              'PasteOccluders')] == [
-            t for t in plain if t not in ('RandomCropShear',
-                                          'PasteOccluders')]
-    uda = wf.stages['uda_s1aug']
-    assert uda['init'] == '@s1aug.checkpoint'
-    assert uda['pseudo_labels'] == '@pseudo_labels_s1aug.file'
-    assert wf.stages['pseudo_labels_s1aug']['model'] == '@s1aug'
+        assert [t for t in types if t not in added] == [
+            t for t in plain if t not in added]
+    uda = wf.stages[n['uda']]
+    assert uda['init'] == f'@{n["export"]}.checkpoint'
+    assert uda['pseudo_labels'] == f'@{n["pseudo_labels"]}.file'
+    assert wf.stages[n['pseudo_labels']]['model'] == f'@{n["export"]}'
     for k in ('config', 'epochs'):
         assert uda[k] == full.stages['uda_animal'][k]
-    assert wf.stages['pseudo_labels_s1aug']['num_transforms'] == p['uda'][
+    assert wf.stages[n['pseudo_labels']]['num_transforms'] == p['uda'][
         'tta']
-    assert wf.stages['val_uda_s1aug_stage1']['cfg_options'].items() >= \
+    assert wf.stages[f'val_{n["rows"][0]}']['cfg_options'].items() >= \
         ds.VAL_SPLIT.items()
+    # the first variant's names are the ones its seed records were made with
+    assert ds.s1aug_names('s1aug')['rows'] == (
+        'uda_s1aug_stage1', 'uda_s1aug', 'source_only_s1aug')
+
+
+def test_domain_factor_styles_switch_one_group_each():
+    """domain_factors.py: each row's style is ``synthetic`` with exactly
+    its group's fields at their ``real`` values; the groups cover every
+    field in which the two styles differ."""
+    from dataclasses import asdict
+
+    import domain_factors as df
+    from animal_da.datasets.synthetic import get_style
+    rows = df.factor_styles()
+    src, tgt = asdict(get_style('synthetic')), asdict(get_style('real'))
+    assert list(rows)[0] == 'synthetic' and list(rows)[-1] == 'real'
+    covered = set()
+    for group, fields in df.FACTORS.items():
+        style = asdict(get_style(rows[f'synthetic+{group}']))
+        changed = {k for k in src if k != 'name' and style[k] != src[k]}
+        assert changed and changed <= set(fields), group
+        assert all(style[k] == tgt[k] for k in fields)
+        covered |= set(fields)
+    assert {k for k in src if src[k] != tgt[k]} - {'name'} <= covered
 
 
 def test_preset_options_reach_stage_configs_as_values():

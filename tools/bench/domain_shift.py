@@ -28,8 +28,8 @@ of the first one's teacher against the first trained as long
 pseudo labels kept (``uda_keep``); ``--uda-true-labels`` the stage 2 on the
 target's hidden true labels (``uda_true_labels``, a control);
 ``--uda-stage1-aug`` the recipe from a stage 1 trained with more
-augmentation (``STAGE1_AUG``), beside the source-only model trained with it
-(``uda_stage1_aug``).
+augmentation (``STAGE1_AUGS``), beside the source-only model trained with
+it (``uda_stage1_aug``).
 
 ``--ablation`` adds a one-seed ablation of UDA-Animal-Pose's stage-2 terms
 (the pseudo-label loss alone; + the adversarial term; + self-feedback and
@@ -285,62 +285,91 @@ def write_true_labels(data: str, folder: str) -> str:
     return out
 
 
-#: ``--uda-stage1-aug``: stage 1 trained with more of the target's
+#: ``--uda-stage1-aug NAME``: stage 1 trained with more of the target's
 #: nuisances than the paper's noise / blur / contrast (transforms inserted
 #: after the crop, ``TopdownAffine``; those already in a config are not
 #: added twice). A better stage 1 is the only source of better first pseudo
 #: labels (the true-label control: the labels, not stage 2, hold the
 #: recipe back). Its control is the source-only model trained with the same
 #: transforms. Read on ``target_val``; ``target_test`` rows beside.
-STAGE1_AUG: List[dict] = [
-    # the shear and per-axis scale of the paper's stage-1 affine
-    # (METHODS.md 1.3), missing from the ResNet-18 stage-1 config
-    dict(type='RandomCropShear', prob=0.5, shear=20.0),
-    # stage 2's occluders on the source too (the generator's rocks, sticks
-    # and grass here; VOC objects with occluder_dir on real data)
-    dict(type='PasteOccluders', prob=0.5),
-]
-#: train stage -> the stage whose config and length it takes
-S1AUG_TRAIN = {'s1aug_train': 'stage1_train',
-               'source_only_s1aug': 'source_only'}
-#: its rows: stage 1, stage 2 from it (teacher and student), the control
-S1AUG_ROWS = ('uda_s1aug_stage1', 'uda_s1aug', 'source_only_s1aug')
+STAGE1_AUGS: Dict[str, List[dict]] = {
+    's1aug': [
+        # the shear of the paper's stage-1 affine (METHODS.md 1.3), missing
+        # from the ResNet-18 stage-1 config
+        dict(type='RandomCropShear', prob=0.5, shear=20.0),
+        # stage 2's occluders on the source too (the generator's rocks,
+        # sticks and grass here; VOC objects with occluder_dir on real data)
+        dict(type='PasteOccluders', prob=0.5),
+    ],
+    # + mmpose's photometric distortion (brightness, contrast, saturation,
+    # hue, channel order): after the pose, the coat's appearance costs a
+    # source-trained model most of the nuisances that an image transform
+    # can imitate (docs/benchmarks/domain_factors_*.json)
+    's1photo': [
+        dict(type='RandomCropShear', prob=0.5, shear=20.0),
+        dict(type='PasteOccluders', prob=0.5),
+        dict(type='PhotometricDistortion'),
+    ],
+}
 
 
-def with_stage1_aug(config: str) -> list:
-    """The train pipeline of ``config`` with :data:`STAGE1_AUG` inserted
-    after its ``TopdownAffine``."""
+def s1aug_names(variant: str) -> dict:
+    """Stage and row names of a :data:`STAGE1_AUGS` variant: ``train``
+    (stage 1), ``export``, ``pseudo_labels``, ``uda`` (stage 2),
+    ``control`` (the source-only model with the same transforms) and
+    ``rows`` (stage 1's, stage 2's, the control's)."""
+    v = variant
+    return dict(train=f'{v}_train', export=v, pseudo_labels=f'pseudo_labels_'
+                f'{v}', uda=f'uda_{v}', control=f'source_only_{v}',
+                rows=(f'uda_{v}_stage1', f'uda_{v}', f'source_only_{v}'))
+
+
+#: train stage -> (the stage whose config and length it takes, variant)
+S1AUG_TRAIN = {n[k]: (like, v) for v in STAGE1_AUGS
+               for n in [s1aug_names(v)]
+               for k, like in (('train', 'stage1_train'),
+                               ('control', 'source_only'))}
+
+
+def with_stage1_aug(config: str, variant: str = 's1aug') -> list:
+    """The train pipeline of ``config`` with the variant's transforms
+    (:data:`STAGE1_AUGS`) inserted after its ``TopdownAffine``."""
     pipeline = list(Config.fromfile(config).train_dataloader.dataset.pipeline)
     at = [i for i, t in enumerate(pipeline) if t['type'] == 'TopdownAffine']
     if not at:
         raise ValueError(f'{config}: no TopdownAffine in the train pipeline '
                          'to put the stage-1 augmentation after')
     have = {t['type'] for t in pipeline}
-    extra = [dict(t) for t in STAGE1_AUG if t['type'] not in have]
+    extra = [dict(t) for t in STAGE1_AUGS[variant] if t['type'] not in have]
     return pipeline[:at[0] + 1] + extra + pipeline[at[0] + 1:]
 
 
-def stage1_aug_stages(stages: dict) -> dict:
-    """The ``--uda-stage1-aug`` stages: stage 1 with :data:`STAGE1_AUG`
-    (``s1aug_train``), its TTA pseudo labels, stage 2 from it, and the
-    source-only control with the same transforms (last, so the recipe's
-    stages finish first); each evaluated on ``target_val`` (``val_<row>``)
-    and ``target_test``."""
-    out = dict(
-        s1aug_train=dict(stages['stage1_train']),
-        s1aug=dict(kind='export', model='@s1aug_train'),
-        pseudo_labels_s1aug=dict(stages['pseudo_labels'], model='@s1aug'),
-        uda_s1aug=dict(stages['uda_animal'], init='@s1aug.checkpoint',
-                       pseudo_labels='@pseudo_labels_s1aug.file'))
-    out.update(eval_stages('uda_s1aug'))
-    out['source_only_s1aug'] = dict(stages['source_only'])
-    for row, model in (('uda_s1aug_stage1', 's1aug_train'),
-                       ('source_only_s1aug', 'source_only_s1aug')):
+def stage1_aug_stages(stages: dict, variant: str) -> dict:
+    """The ``--uda-stage1-aug`` stages of a variant: stage 1 with its
+    transforms, its TTA pseudo labels, stage 1 evaluated, stage 2 from it,
+    and the source-only control with the same transforms (last, so the
+    recipe's stages finish first); each evaluated on ``target_val``
+    (``val_<row>``) and ``target_test``."""
+    n = s1aug_names(variant)
+    out = {n['train']: dict(stages['stage1_train']),
+           n['export']: dict(kind='export', model=f'@{n["train"]}'),
+           n['pseudo_labels']: dict(stages['pseudo_labels'],
+                                    model=f'@{n["export"]}')}
+
+    def evals(row, model):
         out[f'val_{row}'] = dict(kind='evaluate', model=f'@{model}',
                                  method=f'val_{row}',
                                  cfg_options=dict(VAL_SPLIT))
         out[f'eval_{row}'] = dict(kind='evaluate', model=f'@{model}',
                                   method=row)
+
+    evals(n['rows'][0], n['train'])
+    out[n['uda']] = dict(stages['uda_animal'],
+                         init=f'@{n["export"]}.checkpoint',
+                         pseudo_labels=f'@{n["pseudo_labels"]}.file')
+    out.update(eval_stages(n['uda']))
+    out[n['control']] = dict(stages['source_only'])
+    evals(n['control'], n['control'])
     return out
 
 
@@ -399,9 +428,11 @@ def _sized(stages: dict, preset: dict) -> dict:
     for row, k in UDA_ROUNDS.items():
         epochs[row], configs[row] = k * epochs['uda_animal'], \
             configs['uda_animal']
-    epochs['uda_s1aug'], configs['uda_s1aug'] = epochs['uda_animal'], \
-        configs['uda_animal']
-    for row, like in S1AUG_TRAIN.items():
+    for v in STAGE1_AUGS:
+        row = s1aug_names(v)['uda']
+        epochs[row], configs[row] = epochs['uda_animal'], \
+            configs['uda_animal']
+    for row, (like, _) in S1AUG_TRAIN.items():
         epochs[row], configs[row] = epochs[like], configs[like]
     for name, st in stages.items():
         if st['kind'] == 'train':
@@ -412,12 +443,13 @@ def _sized(stages: dict, preset: dict) -> dict:
                 st['cfg_options'] = dict(
                     st.get('cfg_options') or {},
                     **{'train_dataloader.dataset.pipeline':
-                       with_stage1_aug(st['config'])})
+                       with_stage1_aug(st['config'],
+                                       S1AUG_TRAIN[name][1])})
         if st['kind'] in ('train', 'evaluate') and preset['options']:
             st['cfg_options'] = dict(st.get('cfg_options') or {},
                                      **preset_options(preset))
     for name in ('pseudo_labels', 'pseudo_labels_round2',
-                 'pseudo_labels_s1aug'):
+                 *(s1aug_names(v)['pseudo_labels'] for v in STAGE1_AUGS)):
         if name in stages:
             stages[name]['num_transforms'] = preset['uda']['tta']
     if 'fidip' in stages:
@@ -463,8 +495,10 @@ def domain_shift_workflow(preset: dict, data: str, seed: int,
         stages.update(rounds_stages(stages))
     if set(methods) & set(UDA_KEEP):
         stages.update(keep_stages(stages))
-    if any(m.replace('val_', '', 1) in S1AUG_ROWS for m in methods):
-        stages.update(stage1_aug_stages(stages))
+    for v in STAGE1_AUGS:
+        if any(m.replace('val_', '', 1) in s1aug_names(v)['rows']
+               for m in methods):
+            stages.update(stage1_aug_stages(stages, v))
     if true_file:
         stages.update(true_label_stages(stages, true_file))
     evals = [n for n, st in stages.items() if st['kind'] == 'evaluate' and
@@ -593,11 +627,13 @@ def main(argv: Optional[List[str]] = None) -> dict:
                         'shares of the same pseudo labels (UDA_KEEP), every '
                         'seed, compared on target_val, reported on '
                         'target_test too')
-    parser.add_argument('--uda-stage1-aug', action='store_true',
+    parser.add_argument('--uda-stage1-aug', nargs='*',
+                        choices=sorted(STAGE1_AUGS),
                         help='also UDA-Animal-Pose from a stage 1 trained '
-                        'with STAGE1_AUG (and the source-only control with '
-                        'the same transforms), every seed, compared on '
-                        'target_val, reported on target_test too')
+                        'with these STAGE1_AUGS variants (default s1aug), '
+                        'and the source-only control with the same '
+                        'transforms, every seed, compared on target_val, '
+                        'reported on target_test too')
     parser.add_argument('--data', default='data/synanimal')
     parser.add_argument('--nproc', type=int, default=2,
                         help='processes generating missing data (the bytes '
@@ -696,21 +732,26 @@ def main(argv: Optional[List[str]] = None) -> dict:
             UDA_KEEP, 'keep', lambda s: {
                 r: _uda_pseudo_label_quality(s, train=r)
                 for r in ('uda_animal', *UDA_KEEP)}))
-    stage1_aug = None
-    if args.uda_stage1_aug:  # every seed; read on target_val
-        names = [p + r for r in S1AUG_ROWS for p in ('', 'val_')]
+    stage1_aug = {}
+    variants = ((args.uda_stage1_aug or ['s1aug'])
+                if args.uda_stage1_aug is not None else [])
+    for v in variants:  # every seed; read on target_val
+        n = s1aug_names(v)
+        names = [p + r for r in n['rows'] for p in ('', 'val_')]
+        tag = '' if v == 's1aug' else f'_{v}'
         a_sums = [run_seed_cached(
             domain_shift_workflow(preset, args.data, seed, names),
             osp.join(work, f'seed{seed}'),
-            record.format(f'uda_stage1_aug_seed{seed}'),
-            dict(settings, stage1_aug=STAGE1_AUG), set(names),
+            record.format(f'uda_stage1_aug{tag}_seed{seed}'),
+            dict(settings, stage1_aug=STAGE1_AUGS[v]), set(names),
             fresh=args.fresh, logger=logger,
-            extra=lambda s: dict(pseudo_labels=_uda_pseudo_label_quality(
-                s, 'pseudo_labels_s1aug', 'uda_s1aug')))
+            extra=lambda s, n=n: dict(
+                pseudo_labels=_uda_pseudo_label_quality(
+                    s, n['pseudo_labels'], n['uda'])))
             for seed in seeds]
         a_rows = collect_rows(a_sums, seeds)
-        stage1_aug = dict(
-            transforms=STAGE1_AUG,
+        out = stage1_aug[v] = dict(
+            transforms=STAGE1_AUGS[v],
             target_val=[r for r in a_rows if r['method'].startswith('val_')],
             target_test=[r for r in a_rows
                          if not r['method'].startswith('val_')],
@@ -719,18 +760,17 @@ def main(argv: Optional[List[str]] = None) -> dict:
                 for k in ('precision', 'recall', 'kept')})
         shares = shares_on_test(summaries, a_sums, seeds)
         if shares:  # against the plain source-only model
-            stage1_aug['gap_recovered'] = shares
+            out['gap_recovered'] = shares
         # against the control trained with the same transforms
         a_runs = {k: v for k, v in runs_by_row(a_sums).items()
                   if not k.startswith('val_')}
         base = runs_by_row(summaries)
         if 'oracle' in base:
-            stage1_aug['gap_recovered_vs_control'] = gap_shares(dict(
-                {k: v for k, v in a_runs.items()
-                 if k != 'source_only_s1aug'},
-                source_only=a_runs['source_only_s1aug'],
+            out['gap_recovered_vs_control'] = gap_shares(dict(
+                {k: r for k, r in a_runs.items() if k != n['control']},
+                source_only=a_runs[n['control']],
                 oracle=base['oracle']), seeds)
-        logger.info('stage-1 augmentation:\n' + table(a_rows))
+        logger.info(f'stage-1 augmentation {v}:\n' + table(a_rows))
     true_rows = None
     if args.uda_true_labels:  # every seed: stage 2 on right labels
         names = [UDA_TRUE, f'val_{UDA_TRUE}']

@@ -29,7 +29,7 @@ from mmengine.config import Config
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import REPO, machine  # noqa: E402
 
-from animal_da.datasets.synthetic import (STYLES, ensure_dataset,  # noqa
+from animal_da.datasets.synthetic import (ensure_dataset,  # noqa: E402
                                           get_style, register_style)
 from animal_da.utils import dump_json_atomic  # noqa: E402
 
@@ -53,10 +53,8 @@ def factor_styles() -> Dict[str, str]:
     rows = {'synthetic': 'synthetic'}
     for group, fields in FACTORS.items():
         name = f'synthetic+{group}'
-        style = replace(src, name=name,
-                        **{f: getattr(tgt, f) for f in fields})
-        if name not in STYLES or STYLES[name] != style:
-            register_style(style, force=True)
+        register_style(replace(src, name=name, **{
+            f: getattr(tgt, f) for f in fields}), force=True)
         rows[name] = name
     rows['real'] = 'real'
     missing = set(asdict(src)) - {'name'} - {

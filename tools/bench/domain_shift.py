@@ -300,17 +300,13 @@ STAGE1_AUGS: Dict[str, List[dict]] = {
         # stage 2's occluders on the source too (the generator's rocks,
         # sticks and grass here; VOC objects with occluder_dir on real data)
         dict(type='PasteOccluders', prob=0.5),
-    ],
-    # + mmpose's photometric distortion (brightness, contrast, saturation,
-    # hue, channel order): after the pose, the coat's appearance costs a
-    # source-trained model most of the nuisances that an image transform
-    # can imitate (docs/benchmarks/domain_factors_*.json)
-    's1photo': [
-        dict(type='RandomCropShear', prob=0.5, shear=20.0),
-        dict(type='PasteOccluders', prob=0.5),
-        dict(type='PhotometricDistortion'),
-    ],
-}
+    ]}
+# + mmpose's photometric distortion (brightness, contrast, saturation, hue,
+# channel order): after the pose, the coat's appearance costs a
+# source-trained model most of the nuisances that an image transform can
+# imitate (docs/benchmarks/domain_factors_*.json)
+STAGE1_AUGS['s1photo'] = STAGE1_AUGS['s1aug'] + [
+    dict(type='PhotometricDistortion')]
 
 
 def s1aug_names(variant: str) -> dict:
@@ -331,7 +327,7 @@ S1AUG_TRAIN = {n[k]: (like, v) for v in STAGE1_AUGS
                                ('control', 'source_only'))}
 
 
-def with_stage1_aug(config: str, variant: str = 's1aug') -> list:
+def with_stage1_aug(config: str, variant: str) -> list:
     """The train pipeline of ``config`` with the variant's transforms
     (:data:`STAGE1_AUGS`) inserted after its ``TopdownAffine``."""
     pipeline = list(Config.fromfile(config).train_dataloader.dataset.pipeline)
@@ -558,6 +554,14 @@ def shares_on_test(summaries: List[dict], extra: List[dict],
                            oracle=base['oracle']), seeds)
 
 
+def split_val_test(rows: List[dict]) -> dict:
+    """Benchmark rows as ``target_val`` (methods ``val_<row>``) and
+    ``target_test`` (the others)."""
+    return dict(
+        target_val=[r for r in rows if r['method'].startswith('val_')],
+        target_test=[r for r in rows if not r['method'].startswith('val_')])
+
+
 def compared_on_val(rows: dict, tag: str, quality: Callable[[dict], dict],
                     *, preset: dict, data: str, seeds: List[int], work: str,
                     record: str, settings: dict, fresh: bool,
@@ -583,11 +587,8 @@ def compared_on_val(rows: dict, tag: str, quality: Callable[[dict], dict],
             dict(settings, **{tag: rows}), evaluated_methods(wf),
             fresh=fresh, logger=logger,
             extra=lambda s: dict(pseudo_labels=quality(s))))
-    all_rows = collect_rows(sums, seeds)
     out = dict(
-        target_val=[r for r in all_rows if r['method'].startswith('val_')],
-        target_test=[r for r in all_rows
-                     if not r['method'].startswith('val_')],
+        **split_val_test(collect_rows(sums, seeds)),
         pseudo_labels={r: {k: round(float(np.mean([
             s['pseudo_labels'][r][k] for s in sums])), 1)
             for k in ('precision', 'recall', 'kept')}
@@ -733,8 +734,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
                 r: _uda_pseudo_label_quality(s, train=r)
                 for r in ('uda_animal', *UDA_KEEP)}))
     stage1_aug = {}
-    variants = ((args.uda_stage1_aug or ['s1aug'])
-                if args.uda_stage1_aug is not None else [])
+    variants = [] if args.uda_stage1_aug is None else (
+        args.uda_stage1_aug or ['s1aug'])
     for v in variants:  # every seed; read on target_val
         n = s1aug_names(v)
         names = [p + r for r in n['rows'] for p in ('', 'val_')]
@@ -749,12 +750,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
                 pseudo_labels=_uda_pseudo_label_quality(
                     s, n['pseudo_labels'], n['uda'])))
             for seed in seeds]
-        a_rows = collect_rows(a_sums, seeds)
         out = stage1_aug[v] = dict(
             transforms=STAGE1_AUGS[v],
-            target_val=[r for r in a_rows if r['method'].startswith('val_')],
-            target_test=[r for r in a_rows
-                         if not r['method'].startswith('val_')],
+            **split_val_test(collect_rows(a_sums, seeds)),
             pseudo_labels={k: round(float(np.mean([
                 s['pseudo_labels'][k] for s in a_sums])), 1)
                 for k in ('precision', 'recall', 'kept')})
@@ -762,7 +760,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         if shares:  # against the plain source-only model
             out['gap_recovered'] = shares
         # against the control trained with the same transforms
-        a_runs = {k: v for k, v in runs_by_row(a_sums).items()
+        a_runs = {k: r for k, r in runs_by_row(a_sums).items()
                   if not k.startswith('val_')}
         base = runs_by_row(summaries)
         if 'oracle' in base:
@@ -770,7 +768,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
                 {k: r for k, r in a_runs.items() if k != n['control']},
                 source_only=a_runs[n['control']],
                 oracle=base['oracle']), seeds)
-        logger.info(f'stage-1 augmentation {v}:\n' + table(a_rows))
+        logger.info(f'stage-1 augmentation {v}:\n' + table(
+            out['target_val'] + out['target_test']))
     true_rows = None
     if args.uda_true_labels:  # every seed: stage 2 on right labels
         names = [UDA_TRUE, f'val_{UDA_TRUE}']

@@ -124,12 +124,10 @@ PRESETS: Dict[str, dict] = {
                          'val_dataloader.num_workers': 4,
                          'test_dataloader.num_workers': 4}),
 }
-#: the configs (in configs/freenet/) of the presets that name none
-DEMO_CONFIGS = dict(
-    naive_merge='td-hm_res18_synanimal-union-naive-10pct_96x96_demo.py',
-    freenet='freenet_res18_synanimal-union-10pct_96x96_demo.py',
-    source_only='td-hm_res18_synanimal-union-{src}-only-10pct_96x96_'
-    'demo.py')
+#: each source alone (in configs/freenet/) where a preset names no
+#: ``configs`` (the others then come from WORKFLOW)
+DEMO_SOURCE_ONLY = ('td-hm_res18_synanimal-union-{src}-only-10pct_96x96_'
+                    'demo.py')
 HOOK = 'custom_hooks[ScheduledValuesHook].values'
 #: FreeNet's weak augmentation of the aug view
 AUG = ('train_dataloader.dataset.pipeline[SharedMultiBranch].aug'
@@ -473,11 +471,12 @@ def union_workflow(preset: dict, data: str, seed: int,
     for st in stages.values():
         if 'config' in st:
             st['config'] = osp.normpath(osp.join(folder, st['config']))
-    configs = preset.get('configs', DEMO_CONFIGS)
+    configs = preset.get('configs', {})
     for name, key in (('naive_merge', 'naive_merge'),
                       ('naive_merge_longer', 'naive_merge'),
                       ('freenet', 'freenet')):
-        stages[name]['config'] = osp.join(folder, configs[key])
+        if key in configs:
+            stages[name]['config'] = osp.join(folder, configs[key])
     stages['naive_merge']['epochs'] = preset['naive_epochs']
     stages['naive_merge_longer']['epochs'] = preset['longer_epochs']
     stages['freenet'] = trial_stage(stages['freenet'], preset,
@@ -485,7 +484,8 @@ def union_workflow(preset: dict, data: str, seed: int,
     for src in SOURCES:
         stages[f'{src}_only'] = dict(
             kind='train', validate=False, epochs=preset['naive_epochs'],
-            config=osp.join(folder, configs['source_only'].format(src=src)))
+            config=osp.join(folder, configs.get(
+                'source_only', DEMO_SOURCE_ONLY).format(src=src)))
         stages[f'eval_{src}_only'] = dict(kind='evaluate',
                                           model=f'@{src}_only',
                                           method=f'{src}_only')
